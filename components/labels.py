@@ -1,0 +1,24 @@
+"""The labels every object this program creates carries, from one place."""
+
+from __future__ import annotations
+
+PART_OF = "todo-observability"
+MANAGED_BY = "pulumi"
+
+# kube-prometheus-stack's Prometheus selects rules, monitors and probes by this label (see
+# components/metrics.py: its selectors match `release: <release name>`).
+PROMETHEUS_SELECTOR_LABEL = "release"
+
+
+def common_labels(component: str, stack: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        "app.kubernetes.io/component": component,
+        "todo-observability/stack": stack,
+    }
+
+
+def monitoring_labels(component: str, stack: str, release_name: str) -> dict[str, str]:
+    """Labels for ServiceMonitors, PodMonitors, Probes, ScrapeConfigs and PrometheusRules."""
+    return {**common_labels(component, stack), PROMETHEUS_SELECTOR_LABEL: release_name}

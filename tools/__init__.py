@@ -1,0 +1,1 @@
+"""Offline tooling: render under Pulumi's mock engine, benchmark, and diff renders."""

@@ -1,0 +1,158 @@
+"""Pulumi's mock engine, recording every registration the real program makes.
+
+Mocks run as `preview=False` and return the inputs as state, so every `apply` in the program runs
+with real values and the render shows what `pulumi up` would send. Secrets stay wrapped; the
+render masks them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+
+SECRET_MASK = "[secret]"
+
+# Invokes the program makes, answered with stable fake identities.
+INVOKE_RESULTS: dict[str, dict[str, Any]] = {
+    "azure-native:authorization:getClientConfig": {
+        "clientId": "00000000-0000-0000-0000-00000000c11e",
+        "objectId": "00000000-0000-0000-0000-0000000000b1",
+        "subscriptionId": "00000000-0000-0000-0000-000000000000",
+        "tenantId": "00000000-0000-0000-0000-00000000a0a0",
+    },
+    "azuread:index/getClientConfig:getClientConfig": {
+        "clientId": "00000000-0000-0000-0000-00000000c11e",
+        "objectId": "00000000-0000-0000-0000-0000000000b1",
+        "tenantId": "00000000-0000-0000-0000-00000000a0a0",
+    },
+    "gcp:organizations/getClientConfig:getClientConfig": {
+        "project": "mock-project",
+        "region": "mock-region",
+        "zone": "mock-zone",
+        "accessToken": "mock-token",
+        "id": "mock",
+    },
+    "gcp:organizations/getProject:getProject": {"number": "123456789012", "projectId": "mock-project"},
+    "oci:ObjectStorage/getNamespace:getNamespace": {"namespace": "mocknamespace"},
+}
+
+# Outputs that providers compute and that the program reads; the mock invents stable values.
+COMPUTED_OUTPUTS: dict[str, dict[str, str]] = {
+    "azure-native:monitor:DataCollectionRule": {"immutableId": "dcr-00000000000000000000000000000000"},
+    "azure-native:monitor:DataCollectionEndpoint": {
+        "logsIngestion": {"endpoint": "https://{name}.ingest.monitor.azure.com"}  # type: ignore[dict-item]
+    },
+    "azure-native:managedidentity:UserAssignedIdentity": {
+        "clientId": "11111111-0000-0000-0000-{hash}",
+        "principalId": "22222222-0000-0000-0000-{hash}",
+    },
+    "azure-native:operationalinsights:Workspace": {"customerId": "33333333-0000-0000-0000-{hash}"},
+    "azuread:index/application:Application": {"clientId": "44444444-0000-0000-0000-{hash}"},
+    "azuread:index/servicePrincipal:ServicePrincipal": {"objectId": "55555555-0000-0000-0000-{hash}"},
+    "gcp:serviceaccount/account:Account": {"email": "{name}@mock-project.iam.gserviceaccount.com"},
+    "gcp:storage/bucket:Bucket": {"url": "gs://{name}"},
+}
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent_urn: str
+    inputs: dict[str, Any]
+    protect: bool
+    dependencies: list[str]
+    aliases: int
+    provider: str
+
+
+@dataclass
+class Recorder:
+    registrations: list[Registration] = field(default_factory=list)
+
+    def by_type(self, type_token: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_token]
+
+
+def _fill(template: Any, name: str) -> Any:
+    if isinstance(template, dict):
+        return {k: _fill(v, name) for k, v in template.items()}
+    # hash() is salted per process; a content digest keeps two renders byte-identical.
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return template.replace("{name}", name).replace("{hash}", digest)
+
+
+class RecordingMocks(pulumi_mocks.Mocks):
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return INVOKE_RESULTS.get(args.token, {}), None
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        for key, value in COMPUTED_OUTPUTS.get(args.typ, {}).items():
+            state.setdefault(key, _fill(value, args.name))
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = {rpc._special_sig_key: rpc._special_secret_sig, "value": f"mock-{args.name}"}
+        return f"{args.name}-id", state
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi_mocks.Mocks, recorder: Recorder) -> None:
+        super().__init__(mocks)
+        self.recorder = recorder
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.recorder.registrations.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    custom=bool(request.custom),
+                    parent_urn=request.parent,
+                    inputs=rpc.deserialize_properties(request.object),
+                    protect=bool(request.protect),
+                    dependencies=sorted(request.dependencies),
+                    aliases=len(request.aliases) + len(request.aliasURNs),
+                    provider=request.provider.split("::")[-1] if request.provider else "",
+                )
+            )
+        return response
+
+
+def install(project: str, stack: str, recorder: Recorder) -> None:
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks, recorder)
+    )
+
+
+def mask_secrets(value: Any) -> Any:
+    """Replaces every secret by `[secret]`, recursively; plain values pass through."""
+    if rpc.is_rpc_secret(value):
+        return SECRET_MASK
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_resource_sig:
+            return value.get("urn", "")
+        return {k: mask_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(v) for v in value]
+    return value
+
+
+def unwrap(value: Any) -> Any:
+    """The plain value, secrets unwrapped: for tests that must look inside a secret."""
+    if rpc.is_rpc_secret(value):
+        return unwrap(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value

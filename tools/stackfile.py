@@ -1,0 +1,55 @@
+"""Reads a `Pulumi.<stack>.yaml` into the config map the Pulumi engine would hand the program."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from settings.schema import PROJECT
+
+ROOT = Path(__file__).resolve().parent.parent
+# An encrypted value cannot be decrypted offline; the program sees it as set, with this value.
+ENCRYPTED_PLACEHOLDER = "[encrypted]"
+
+
+def stack_file(stack: str) -> Path:
+    return ROOT / f"Pulumi.{stack}.yaml"
+
+
+def all_stacks() -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
+
+
+def _strip_secure(value: Any, path: str, secure_paths: list[str]) -> Any:
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        secure_paths.append(path)
+        return ENCRYPTED_PLACEHOLDER
+    if isinstance(value, dict):
+        return {k: _strip_secure(v, f"{path}.{k}", secure_paths) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_secure(v, f"{path}[{i}]", secure_paths) for i, v in enumerate(value)]
+    return value
+
+
+def engine_config(document: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """Config as the engine passes it (strings; structured values as JSON) and the secret keys."""
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in (document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        secure_paths: list[str] = []
+        plain = _strip_secure(value, full_key, secure_paths)
+        if secure_paths:
+            secret_keys.append(full_key)
+        config[full_key] = plain if isinstance(plain, str) else json.dumps(plain, sort_keys=True)
+    return config, secret_keys
+
+
+def load_stack_document(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} is not a Pulumi stack file (expected a mapping with 'config')")
+    return document
