@@ -81,9 +81,35 @@ def grafana_dashboards(registrations: list[Registration]) -> Files:
     return files
 
 
-# Capabilities that render their own pipeline config (fluent-bit/, otel-collector/, thanos/) add
-# their extractor here.
-EXTRACTORS: list[Extractor] = [resources_json, helm_values, prometheus_rules, grafana_dashboards]
+def alertmanager_config(registrations: list[Registration]) -> Files:
+    """Alertmanager's configuration as kube-prometheus-stack deploys it. Receivers read their
+    secrets from files of a mounted Kubernetes Secret, so the config itself holds none."""
+    for r in registrations:
+        if r.type == RELEASE_TYPE and r.inputs.get("chart") == "kube-prometheus-stack":
+            config = ((r.inputs.get("values") or {}).get("alertmanager") or {}).get("config")
+            if config:
+                return {"alertmanager/alertmanager.yaml": to_yaml(mask_secrets(config))}
+    return {}
+
+
+def _capability_extractors() -> list[Extractor]:
+    import importlib
+    import pkgutil
+
+    import tools.extract
+
+    modules = sorted(m.name for m in pkgutil.iter_modules(tools.extract.__path__))
+    return [importlib.import_module(f"tools.extract.{name}").extract for name in modules]
+
+
+EXTRACTORS: list[Extractor] = [
+    resources_json,
+    helm_values,
+    prometheus_rules,
+    grafana_dashboards,
+    alertmanager_config,
+    *_capability_extractors(),
+]
 
 
 def extract_all(registrations: list[Registration]) -> Files:

@@ -1,0 +1,1 @@
+"""Names that exist outside this repository: exporter metrics, chart objects."""

@@ -1,0 +1,46 @@
+"""What other capabilities contribute to the kube-prometheus-stack release, so that each capability
+stays in its own module and MetricsStack only assembles their fragments into one set of values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+
+@dataclass
+class AlertmanagerInputs:
+    """From the alerting capability."""
+
+    # The Alertmanager configuration (route, receivers, inhibit_rules, templates). It holds no secret:
+    # receivers read them from files (`routing_key_file`, `api_url_file`, ...) of `secret_names`.
+    config: dict[str, Any]
+    # Kubernetes Secrets in the metrics namespace, mounted by the operator at
+    # /etc/alertmanager/secrets/<name>/<key>.
+    secret_names: list[str] = field(default_factory=list)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+@dataclass
+class ThanosSidecarInputs:
+    """From the long-term storage capability: Prometheus' Thanos sidecar and its cloud identity."""
+
+    objstore_secret_name: str
+    objstore_secret_key: str = "objstore.yaml"
+    service_account_annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    pod_labels: dict[str, str] = field(default_factory=dict)
+    # Grafana's default Prometheus datasource when long-term storage is on (Thanos Query).
+    query_url: str = ""
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+@dataclass
+class GrafanaInputs:
+    """Datasources (Grafana provisioning format) from logging, tracing and long-term storage."""
+
+    datasources: list[dict[str, Any]] = field(default_factory=list)
+    # Secrets whose keys become environment variables of Grafana (referenced as $__env{VAR} in
+    # datasources' secureJsonData), so no credential lands in the values.
+    env_from_secrets: list[str] = field(default_factory=list)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
