@@ -1,0 +1,1 @@
+"""Resources specific to the azure cloud."""

@@ -1,0 +1,1 @@
+"""Resources specific to the oci cloud."""

@@ -1,0 +1,1 @@
+"""Pure rendering: functions from settings to values, configs and manifests (no Pulumi resources)."""
