@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+
+# The policy pack runs with policy/ as its working directory; tests import its modules the same way.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "policy"))
 
 from tests.harness import STACKS, Rendered, render_all
 

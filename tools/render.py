@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config-file", type=Path, help="stack file to read instead of Pulumi.<stack>.yaml")
     parser.add_argument("--out", type=Path, help="output folder (default build/<stack>)")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--stats", action="store_true", help="print one JSON line: seconds, peak memory, resources")
     args = parser.parse_args(argv)
     from settings import ConfigError
 
@@ -122,7 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(recorder.registrations)} resources were registered; nothing was written.", file=sys.stderr)
         return 2
     write(result, out)
-    if not args.quiet:
+    if args.stats:
+        import json
+        import resource
+
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        custom = sum(1 for r in result.registrations if r.custom)
+        print(json.dumps({"seconds": round(result.seconds, 3), "peakMiB": round(peak_mib, 1), "resources": custom}))
+    elif not args.quiet:
         print(summary(result, out))
     return 0
 

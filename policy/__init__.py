@@ -1,0 +1,1 @@
+"""The CrossGuard policy pack (run with `pulumi preview --policy-pack policy`)."""
