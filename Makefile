@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: render render-all test lint format bench check-tools clean
+.PHONY: render render-all test lint format bench diff docs lab check-tools clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,7 @@ render-all: $(STAMP)
 check-tools:
 	@command -v promtool >/dev/null || { echo "promtool not found: run sudo scripts/install-prometheus-tools.sh (Debian) or install Prometheus >= 2.53"; exit 1; }
 	@command -v amtool >/dev/null || { echo "amtool not found: run sudo scripts/install-prometheus-tools.sh (Debian) or install Alertmanager >= 0.28"; exit 1; }
+	@test -x /usr/bin/prometheus -a -x /usr/bin/prometheus-alertmanager || { echo "the alert lab needs /usr/bin/prometheus and /usr/bin/prometheus-alertmanager: run sudo scripts/install-prometheus-tools.sh"; exit 1; }
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -37,6 +38,17 @@ test: $(STAMP) check-tools lint
 
 bench: $(STAMP)
 	$(PY) -m tools.bench
+
+BASE ?= origin/main
+diff: $(STAMP)
+	$(PY) -m tools.render_diff --base $(BASE)
+
+docs: $(STAMP)
+	$(PY) -m tools.config_reference
+
+SCENARIO ?= healthy
+lab: $(STAMP) check-tools
+	$(PY) -m lab --stack $(STACK) --scenario $(SCENARIO)
 
 clean:
 	rm -rf build

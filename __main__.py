@@ -6,9 +6,20 @@ operators need. Each component lives in components/, its pure rendering in rende
 
 import pulumi
 
+from components.alert_rules import AlertRules, AlertRulesArgs
+from components.alertmanager import AlertRouting, AlertRoutingArgs
 from components.crds import PrometheusOperatorCrds
+from components.dashboards import Dashboards, DashboardsArgs
+from components.health import HealthProbes, HealthProbesArgs
+from components.kafka import KafkaMonitoring, KafkaMonitoringArgs
+from components.logging import LoggingPipeline, LoggingPipelineArgs
+from components.long_term_storage import LongTermStorage, LongTermStorageArgs
+from components.metrics import MetricsStack, MetricsStackArgs
+from components.metrics_inputs import merge_grafana_inputs
+from components.monitors import ScrapeTargets, ScrapeTargetsArgs
 from components.namespaces import ObservabilityNamespaces
 from components.providers import build_providers
+from components.tracing import TracingPipeline, TracingPipelineArgs
 from settings import load_from_pulumi
 
 stack = load_from_pulumi()
@@ -19,6 +30,51 @@ namespaces = ObservabilityNamespaces("observability", settings, providers)
 crds = PrometheusOperatorCrds(
     "prometheus-operator-crds", settings, providers, namespaces.get(settings.metrics.namespace)
 )
+alert_routing = AlertRouting(
+    "alert-routing", AlertRoutingArgs(settings, secrets, providers, namespaces.get(settings.metrics.namespace))
+)
+metrics_namespace = namespaces.get(settings.metrics.namespace)
+long_term = (
+    LongTermStorage("long-term-storage", LongTermStorageArgs(settings, providers, crds, metrics_namespace))
+    if settings.metrics.long_term.enabled
+    else None
+)
+logs = LoggingPipeline(
+    "logging",
+    LoggingPipelineArgs(
+        settings, secrets, providers, namespaces.get(settings.logging.namespace), metrics_namespace, crds
+    ),
+)
+tracing = TracingPipeline(
+    "tracing",
+    TracingPipelineArgs(
+        settings,
+        providers,
+        namespaces.get(settings.tracing.namespace),
+        crds,
+        azure_workspace_resource_id=logs.log_workspace_id,
+    ),
+)
+metrics = MetricsStack(
+    "metrics",
+    MetricsStackArgs(
+        settings,
+        providers,
+        crds,
+        metrics_namespace,
+        secrets,
+        alertmanager=alert_routing.inputs,
+        thanos=long_term.sidecar_inputs if long_term else None,
+        grafana=merge_grafana_inputs(tracing.grafana, logs.grafana, long_term.grafana_inputs if long_term else None),
+    ),
+)
+health = HealthProbes("health", HealthProbesArgs(settings, providers, crds, metrics_namespace))
+scrape_targets = ScrapeTargets("scrape-targets", ScrapeTargetsArgs(settings, providers, crds, metrics_namespace))
+kafka = KafkaMonitoring("kafka", KafkaMonitoringArgs(settings, secrets, providers, metrics_namespace, crds))
+dashboards = Dashboards("dashboards", DashboardsArgs(settings, providers, metrics_namespace))
+alert_rules = AlertRules("alert-rules", AlertRulesArgs(settings, providers, crds, metrics_namespace))
 
-pulumi.export("namespace", settings.metrics.namespace)
+pulumi.export("namespace", metrics.namespace)
+pulumi.export("prometheusService", metrics.prometheus_service)
+pulumi.export("grafanaService", metrics.grafana_service)
 pulumi.export("secretsToSet", secrets.placeholders)

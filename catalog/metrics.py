@@ -156,6 +156,42 @@ STRIMZI_KAFKA = {
     "kafka_log_log_size",
     "jvm_memory_used_bytes",
     "process_cpu_seconds_total",
+    # Broker disk I/O, idle ratios and min-ISR state: Strimzi's examples/metrics/kafka-metrics.yaml
+    # rules as its grafana-dashboards/strimzi-kafka.json queries them.
+    "kafka_server_kafkaserver_linux_disk_read_bytes",
+    "kafka_server_kafkaserver_linux_disk_write_bytes",
+    "kafka_network_socketserver_networkprocessoravgidle_percent",
+    "kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent",
+    "kafka_cluster_partition_underminisr",
+}
+
+# Redpanda Cloud's Prometheus endpoint (/public_metrics; docs.redpanda.com "Public Metrics").
+REDPANDA_CLOUD = {
+    "redpanda_cluster_brokers",
+    "redpanda_cluster_unavailable_partitions",
+    "redpanda_cpu_busy_seconds_total",
+    "redpanda_memory_allocated_memory",
+    "redpanda_memory_available_memory",
+    "redpanda_storage_disk_free_bytes",
+    "redpanda_storage_disk_total_bytes",
+    "redpanda_kafka_under_replicated_replicas",
+    "redpanda_kafka_max_offset",
+    "redpanda_kafka_consumer_group_committed_offset",
+    "redpanda_kafka_request_bytes_total",
+    "redpanda_kafka_records_produced_total",
+    "redpanda_kafka_records_fetched_total",
+    "redpanda_kafka_request_latency_seconds_bucket",
+    "redpanda_rpc_request_errors_total",
+    "redpanda_raft_leadership_changes",
+}
+
+# Confluent Cloud Metrics API export endpoint (/v2/metrics/cloud/export), as Prometheus names it.
+CONFLUENT_CLOUD = {
+    "confluent_kafka_server_consumer_lag_offsets",
+    "confluent_kafka_server_partition_count",
+    "confluent_kafka_server_request_count",
+    "confluent_kafka_server_sent_records",
+    "confluent_kafka_server_active_connection_count",
 }
 
 # Prometheus, Alertmanager and the operator themselves.
@@ -216,6 +252,15 @@ OTEL_COLLECTOR = {
     "otelcol_processor_incoming_items_total",
     "otelcol_processor_outgoing_items_total",
     "otelcol_process_memory_rss_bytes",
+    # Receiver helper (collector core metadata.yaml): spans a receiver could not hand on.
+    "otelcol_receiver_failed_spans_total",
+    # tail_sampling (contrib processor/tailsamplingprocessor/documentation.md): traces evicted before
+    # their decision (num_traces too small) and the sampled/not-sampled split.
+    "otelcol_processor_tail_sampling_sampling_trace_dropped_too_early_total",
+    "otelcol_processor_tail_sampling_global_count_traces_sampled_total",
+    # loadbalancing exporter (contrib exporter/loadbalancingexporter/README.md): replicas it routes to.
+    "otelcol_loadbalancer_num_backends",
+    "otelcol_loadbalancer_backend_outcome_total",
 }
 
 # blackbox_exporter probes.
@@ -234,6 +279,8 @@ SOURCES: dict[str, set[str]] = {
     "node-exporter": NODE_EXPORTER,
     "kafka-exporter": KAFKA_EXPORTER,
     "strimzi": STRIMZI_KAFKA,
+    "redpanda-cloud": REDPANDA_CLOUD,
+    "confluent-cloud": CONFLUENT_CLOUD,
     "prometheus": PROMETHEUS,
     "thanos": THANOS,
     "fluent-bit": FLUENT_BIT,

@@ -44,3 +44,25 @@ class GrafanaInputs:
     # datasources' secureJsonData), so no credential lands in the values.
     env_from_secrets: list[str] = field(default_factory=list)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    # Grafana plugins the datasources need (e.g. googlecloud-logging-datasource is not built in).
+    plugins: list[str] = field(default_factory=list)
+    # Annotations of Grafana's ServiceAccount (GKE Workload Identity for the Cloud Logging datasource).
+    service_account_annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+
+
+def merge_grafana_inputs(*contributions: GrafanaInputs | None) -> GrafanaInputs:
+    """One GrafanaInputs from every capability's; datasource uids must stay unique across them."""
+    merged = GrafanaInputs()
+    for part in contributions:
+        if part is None:
+            continue
+        merged.datasources += part.datasources
+        merged.env_from_secrets += [s for s in part.env_from_secrets if s not in merged.env_from_secrets]
+        merged.depends_on += part.depends_on
+        merged.plugins += [p for p in part.plugins if p not in merged.plugins]
+        merged.service_account_annotations.update(part.service_account_annotations)
+    uids = [d.get("uid") for d in merged.datasources]
+    duplicates = sorted({u for u in uids if u and uids.count(u) > 1})
+    if duplicates:
+        raise ValueError(f"Grafana datasource uid(s) contributed twice: {', '.join(duplicates)}")
+    return merged

@@ -17,7 +17,7 @@ class ChartPin:
 
 PROMETHEUS_OPERATOR_CRDS = ChartPin("prometheus-operator-crds", "31.0.1", PROMETHEUS_COMMUNITY, "v0.93.1")
 KUBE_PROMETHEUS_STACK = ChartPin("kube-prometheus-stack", "88.5.3", PROMETHEUS_COMMUNITY, "v0.93.1")
-BLACKBOX_EXPORTER = ChartPin("prometheus-blackbox-exporter", "11.17.2", PROMETHEUS_COMMUNITY, "v0.27.0")
+BLACKBOX_EXPORTER = ChartPin("prometheus-blackbox-exporter", "11.17.2", PROMETHEUS_COMMUNITY, "v0.28.0")
 KAFKA_EXPORTER = ChartPin("prometheus-kafka-exporter", "3.1.1", PROMETHEUS_COMMUNITY, "v1.9.0")
 THANOS = ChartPin("thanos", "1.24.1", "https://stevehipwell.github.io/helm-charts/", "v0.42.4")
 FLUENT_BIT = ChartPin("fluent-bit", "0.58.1", "https://fluent.github.io/helm-charts", "5.1.1")
@@ -25,7 +25,7 @@ OPENTELEMETRY_COLLECTOR = ChartPin(
     "opentelemetry-collector", "0.170.0", "https://open-telemetry.github.io/opentelemetry-helm-charts", "0.158.0"
 )
 JAEGER = ChartPin("jaeger", "4.11.1", "https://jaegertracing.github.io/helm-charts", "2.19.0")
-KAFKA_UI = ChartPin("kafka-ui", "1.5.3", "https://kafbat.github.io/helm-charts", "v1.3.0")
+KAFKA_UI = ChartPin("kafka-ui", "1.6.4", "https://kafbat.github.io/helm-charts", "v1.5.0")
 LOKI = ChartPin("loki", "18.11.0", "https://grafana-community.github.io/helm-charts", "3.7.6")
 
 ALL_CHARTS: tuple[ChartPin, ...] = (

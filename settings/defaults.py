@@ -60,7 +60,7 @@ APP_CONTRACT_SERVICES: list[dict[str, Any]] = [
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
     "production": {
         "metrics": {
-            "prometheus": {"replicas": 2, "retention": "15d", "storageSize": "100Gi"},
+            "prometheus": {"replicas": 2, "retention": "15d", "retentionSize": "80GB", "storageSize": "100Gi"},
             "alertmanagerReplicas": 3,
         },
         "tracing": {"collectorReplicas": 2, "samplingRate": 0.1},

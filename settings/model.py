@@ -132,6 +132,15 @@ class KafkaSettings:
     sasl: KafkaSaslSettings | None = None
     # Managed vendors' Prometheus endpoint (Confluent's Metrics API export, Redpanda Cloud's).
     metrics_endpoint: str = ""
+    # Basic-auth user of `metrics_endpoint`: the Confluent Cloud API key; Redpanda Cloud's is always
+    # `prometheus`. The password goes in `secrets.kafkaMetricsPassword`.
+    metrics_username: str = ""
+    # Secret in the metrics namespace with a `ca.crt` the brokers' certificates chain to (Strimzi: a
+    # copy of `<cluster>-cluster-ca-cert`); empty trusts the public CAs that managed vendors use.
+    tls_ca_secret: str = ""
+    # The Kafka CR runs Strimzi's own Kafka Exporter (`spec.kafkaExporter`): scrape it instead of
+    # installing a second exporter, so lag series are not counted twice.
+    strimzi_kafka_exporter: bool = False
     zookeeper: bool = False
     schema_registry: bool = False
     pubsub_component: str = "kafka-pubsub"
@@ -143,8 +152,11 @@ class KafkaSettings:
 class PrometheusSettings:
     replicas: int = constraint(1, minimum=1, maximum=5)
     retention: str = duration("15d")
-    retention_size: str = "40GB"
-    storage_size: str = "50Gi"
+    # Prometheus' byte size (its GB is 2^30 bytes, like Gi); must leave room for the WAL on the volume.
+    retention_size: str = constraint(
+        "40GB", pattern=r"^[0-9]+(\.[0-9]+)?(B|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|PiB)$", hint="a size such as 40GB"
+    )
+    storage_size: str = constraint("50Gi", pattern=r"^[0-9]+(Mi|Gi|Ti)$", hint="a volume size such as 50Gi")
     scrape_interval: str = duration("30s")
     resources: ResourceSettings = field(default_factory=lambda: ResourceSettings("500m", "2Gi", "", "4Gi"))
 
@@ -157,6 +169,15 @@ class LongTermStorageSettings:
     one_hour_retention: str = duration("2y")
     # Local stacks only: run an in-cluster S3-compatible store to try Thanos out.
     in_cluster_object_store: bool = False
+    # Storage account (Azure) or bucket (GCP, OCI) name; empty derives one from the cluster name.
+    bucket_name: str = ""
+    # How long deleted or overwritten blocks stay recoverable (soft delete / noncurrent versions).
+    deleted_object_retention_days: int = constraint(7, minimum=1, maximum=365)
+    query_replicas: int = constraint(2, minimum=1, maximum=10)
+    compactor_storage_size: str = "50Gi"
+    store_gateway_storage_size: str = "20Gi"
+    # OCI: the OKE cluster's OCID, so the workload identity policy admits only this cluster's pods.
+    oke_cluster_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,7 +198,11 @@ class LoggingSettings:
     retention_days: int = constraint(30, minimum=1, maximum=4383)
     audit_retention_days: int = constraint(365, minimum=1, maximum=4383)
     # Upper bound of Fluent Bit's on-disk buffer per output, on each node.
-    buffer_limit: str = "2G"
+    buffer_limit: str = constraint("2G", pattern=r"^[0-9]+[KMG]$", hint="a Fluent Bit size such as 500M or 2G")
+    # Fluent Bit's memory limit bounds its in-memory chunks (storage.max_chunks_up) and emitters.
+    resources: ResourceSettings = field(default_factory=lambda: ResourceSettings("100m", "128Mi", "", "512Mi"))
+    # OCI Logging Analytics log source that parses the records (a built-in JSON source by default).
+    oci_log_source_name: str = "Kubernetes Container Generic Logs"
 
 
 @dataclass(frozen=True)
@@ -189,6 +214,16 @@ class TracingSettings:
     slow_trace_threshold_ms: int = constraint(1000, minimum=1)
     collector_replicas: int = constraint(1, minimum=1, maximum=10)
     jaeger_storage: Literal["memory", "badger"] = "memory"
+    # How Dapr sidecars send their spans to the collector: OTLP over gRPC (default), OTLP over HTTP, or Zipkin.
+    dapr_protocol: Literal["grpc", "http", "zipkin"] = "grpc"
+    # Name of the Dapr Configuration created in every application namespace (`dapr.io/config` annotation).
+    dapr_configuration_name: str = dns_label("todo-observability")
+    # How long the tail sampler waits for a trace's late spans before it decides.
+    decision_wait_seconds: int = constraint(10, minimum=1, maximum=120)
+    collector_memory_limit: str = "1Gi"
+    # Badger only: the PVC size and how long spans are kept.
+    jaeger_storage_size: str = "20Gi"
+    jaeger_retention_hours: int = constraint(168, minimum=1, maximum=8760)
 
 
 @dataclass(frozen=True)
@@ -232,6 +267,9 @@ class EmailReceiver:
 @dataclass(frozen=True)
 class DeadMansSwitchReceiver:
     enabled: bool = False
+    # How often the always-firing Watchdog is re-sent; the switch alarms when it stops arriving, so
+    # this must be well under the check-in period configured at the dead man's switch service.
+    repeat_interval: str = duration("1m")
 
 
 @dataclass(frozen=True)

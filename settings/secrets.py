@@ -23,7 +23,10 @@ KNOWN_SECRETS: dict[str, str] = {
     "grafanaAdminPassword": "Grafana admin password (generated when not set)",
     "kafkaPassword": "SASL password of the managed Kafka user",
     "kafkaUiOidcClientSecret": "OAuth2/OIDC client secret for Kafka UI login",
+    "kafkaMetricsPassword": "password of the managed Kafka's metrics endpoint (Redpanda Cloud, Confluent API secret)",
     "kubeconfig": "kubeconfig of the target cluster (the ambient context is used when not set)",
+    "ociLogAnalyticsConfig": "OCI SDK config file (user, fingerprint, tenancy, region) Fluent Bit signs uploads with",
+    "ociLogAnalyticsPrivateKey": "PEM private key of the OCI API key that uploads logs to Logging Analytics",
 }
 
 PLACEHOLDER_PREFIX = "PLACEHOLDER-set-secrets."
@@ -47,6 +50,10 @@ def required_secrets(settings: StackSettings) -> list[str]:
         needed.append("kafkaPassword")
     if settings.kafka.ui.oidc_client_id:
         needed.append("kafkaUiOidcClientSecret")
+    if settings.kafka.mode == "managed" and settings.kafka.metrics_endpoint:
+        needed.append("kafkaMetricsPassword")
+    if settings.cloud == "oci":
+        needed += ["ociLogAnalyticsConfig", "ociLogAnalyticsPrivateKey"]
     return needed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from settings.defaults import APP_LATENCY_BUCKETS_SECONDS, DAPR_LATENCY_BUCKETS_MS
@@ -135,10 +136,16 @@ def logging_problems(s: StackSettings) -> list[str]:
             f"{config_key('logging.auditRetentionDays')} must be >= logging.retentionDays ({retention}): "
             f"audit records are kept longer than ordinary logs (got {s.logging.audit_retention_days})"
         )
-    if s.cloud == "oci" and (retention % 30 or not 30 <= retention <= 180):
+    # OCI needs no step rule: logs go to Logging Analytics, whose purge tasks take any number of days.
+    if s.cloud == "azure" and not 4 <= retention <= 730:
         problems.append(
-            f"{config_key('logging.retentionDays')} must be 30, 60, 90, 120, 150 or 180 on OCI "
-            f"(OCI Logging keeps logs in 30-day steps) (got {retention})"
+            f"{config_key('logging.retentionDays')} must be between 4 and 730 on Azure "
+            f"(a Log Analytics table's interactive retention) (got {retention})"
+        )
+    if s.cloud == "gcp" and s.logging.audit_retention_days > 3650:
+        problems.append(
+            f"{config_key('logging.auditRetentionDays')} must be <= 3650 on GCP "
+            f"(a Cloud Logging bucket's retention) (got {s.logging.audit_retention_days})"
         )
     return problems
 
@@ -170,6 +177,192 @@ def grafana_problems(s: StackSettings) -> list[str]:
     return []
 
 
+def routing_problems(s: StackSettings) -> list[str]:
+    receivers = s.alerting.receivers
+    problems = []
+    if receivers.slack.enabled and not receivers.slack.channel.startswith(("#", "@")):
+        problems.append(
+            f"{config_key('alerting.receivers.slack.channel')} must be a channel ('#name') or a user ('@name') "
+            f"when Slack is enabled (got {receivers.slack.channel!r})"
+        )
+    if receivers.email.enabled and receivers.email.username and not receivers.email.require_tls:
+        problems.append(
+            f"{config_key('alerting.receivers.email.requireTls')} must be true when "
+            "alerting.receivers.email.username is set: the SMTP password is never sent in clear"
+        )
+    return problems
+
+
+def tracing_problems(s: StackSettings) -> list[str]:
+    t = s.tracing
+    problems = []
+    if t.backend == "jaeger" and t.jaeger_storage == "memory" and s.is_production:
+        problems.append(
+            f"{config_key('tracing.jaegerStorage')} must be badger in a production stack: in-memory traces "
+            "vanish on every restart (allowed: memory, badger; got memory)"
+        )
+    if t.backend == "oci-apm":
+        problems.append(
+            f"{config_key('tracing.backend')} oci-apm is not implemented: on OCI use jaeger "
+            "(with tracing.jaegerStorage badger); see docs/tracing.md"
+        )
+    return problems
+
+
+_DURATION_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+_AZURE_ACCOUNT = r"^[a-z0-9]{3,24}$"
+_GCS_BUCKET = r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$"
+_OCI_BUCKET = r"^[A-Za-z0-9._-]{1,256}$"
+# Thanos downsamples raw blocks to 5m once they are 40 hours old: a shorter raw retention deletes them
+# before any downsampled copy exists.
+_MIN_RAW_RETENTION_SECONDS = 40 * 3600
+
+
+def _duration_seconds(text: str) -> float:
+    return sum(float(n) * _DURATION_UNIT_SECONDS[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", text))
+
+
+def long_term_storage_problems(s: StackSettings) -> list[str]:
+    lt = s.metrics.long_term
+    if not lt.enabled:
+        return []
+    problems = []
+    if s.cloud == "local" and not lt.in_cluster_object_store:
+        problems.append(
+            f"{config_key('metrics.longTerm.enabled')} needs metrics.longTerm.inClusterObjectStore: true "
+            "on the local cloud (there is no cloud bucket)"
+        )
+    raw, five, hour = (
+        _duration_seconds(d) for d in (lt.raw_retention, lt.five_minute_retention, lt.one_hour_retention)
+    )
+    if raw < _MIN_RAW_RETENTION_SECONDS:
+        problems.append(
+            f"{config_key('metrics.longTerm.rawRetention')} must be at least 40h: Thanos downsamples blocks "
+            f"only once they are 40 hours old (got {lt.raw_retention})"
+        )
+    if not raw <= five <= hour:
+        problems.append(
+            f"{config_key('metrics.longTerm.fiveMinuteRetention')} must lie between rawRetention and "
+            f"oneHourRetention, or zoomed-out queries lose data the raw blocks still have (got raw "
+            f"{lt.raw_retention}, 5m {lt.five_minute_retention}, 1h {lt.one_hour_retention})"
+        )
+    name_rules = {
+        "azure": (_AZURE_ACCOUNT, "3-24 lowercase letters and digits (a storage account name)"),
+        "gcp": (_GCS_BUCKET, "3-63 lowercase letters, digits, '-', '_' or '.'"),
+        "oci": (_OCI_BUCKET, "letters, digits, '-', '_' or '.'"),
+    }
+    if lt.bucket_name and s.cloud in name_rules:
+        pattern, hint = name_rules[s.cloud]
+        if not re.match(pattern, lt.bucket_name):
+            problems.append(
+                f"{config_key('metrics.longTerm.bucketName')} must be {hint} on {s.cloud} (got {lt.bucket_name!r})"
+            )
+    if s.cloud == "oci" and not re.match(r"^ocid1\.cluster\.", lt.oke_cluster_id):
+        problems.append(
+            f"{config_key('metrics.longTerm.okeClusterId')} is required on OCI: the OKE cluster OCID "
+            "(ocid1.cluster....) that the workload identity policy admits"
+        )
+    return problems
+
+
+def kafka_monitoring_problems(s: StackSettings) -> list[str]:
+    k = s.kafka
+    problems = []
+    if s.is_production and k.ui.enabled and not k.ui.read_only:
+        problems.append(
+            f"{config_key('kafka.ui.readOnly')} must be true in a production stack: operators browse "
+            "topics there, they do not change them (got false)"
+        )
+    if k.metrics_endpoint:
+        if k.mode != "managed":
+            problems.append(
+                f"{config_key('kafka.metricsEndpoint')} is only for kafka.mode managed; Strimzi brokers are "
+                "scraped through PodMonitors"
+            )
+        if not re.match(r"^https://[^/\s?#]+(/\S*)?$", k.metrics_endpoint):
+            problems.append(
+                f"{config_key('kafka.metricsEndpoint')} must be an https:// URL (the vendor's credentials travel "
+                f"with every scrape) (got {k.metrics_endpoint!r})"
+            )
+        if k.vendor == "confluent" and not k.metrics_username:
+            problems.append(
+                f"{config_key('kafka.metricsUsername')} is required when kafka.vendor is confluent and "
+                "kafka.metricsEndpoint is set (the Cloud API key of the Metrics API)"
+            )
+    if k.strimzi_kafka_exporter and k.mode != "strimzi":
+        problems.append(f"{config_key('kafka.strimziKafkaExporter')} can be true only when kafka.mode is strimzi")
+    return problems
+
+
+_PROMETHEUS_SIZE_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50}
+# The WAL, the head block and compaction need room beyond the blocks that retentionSize counts.
+MAX_RETENTION_SIZE_SHARE = 0.85
+
+
+def _bytes(size: str) -> float:
+    """Prometheus sizes (40GB, 40GiB: both powers of two) and Kubernetes volume sizes (50Gi)."""
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)([KMGTP]?)(?:i?B|i)?", size)
+    return float(match.group(1)) * _PROMETHEUS_SIZE_UNITS[match.group(2)] if match else 0.0
+
+
+def metrics_problems(s: StackSettings) -> list[str]:
+    prom = s.metrics.prometheus
+    problems = []
+    retention_bytes, volume_bytes = _bytes(prom.retention_size), _bytes(prom.storage_size)
+    if retention_bytes and volume_bytes and retention_bytes > MAX_RETENTION_SIZE_SHARE * volume_bytes:
+        problems.append(
+            f"{config_key('metrics.prometheus.retentionSize')} must be at most "
+            f"{MAX_RETENTION_SIZE_SHARE:.0%} of metrics.prometheus.storageSize ({prom.storage_size}) so the "
+            f"write-ahead log still fits (got {prom.retention_size})"
+        )
+    if s.is_production and prom.replicas < 2:
+        problems.append(
+            f"{config_key('metrics.prometheus.replicas')} must be 2 or more in a production stack "
+            f"(a single Prometheus is a single point of failure for alerting) (got {prom.replicas})"
+        )
+    if s.is_production and s.metrics.alertmanager_replicas < 2:
+        problems.append(
+            f"{config_key('metrics.alertmanagerReplicas')} must be 2 or more in a production stack "
+            f"(clustered Alertmanagers keep silences and deduplicate) (got {s.metrics.alertmanager_replicas})"
+        )
+    return problems
+
+
+def slo_problems(s: StackSettings) -> list[str]:
+    """The SLO rules (rules/slo.py) need a histogram for a latency SLO, a threshold on that histogram's
+    buckets, and the 30-day window their burn-rate factors (14.4, 6, 3, 1) are computed for."""
+    problems = []
+    for i, service in enumerate(s.services):
+        slo, key = service.slo, f"services[{i}].slo"
+        if slo.window != "30d":
+            problems.append(
+                f"{config_key(key + '.window')} must be 30d: the burn-rate alerts are tuned for a 30-day "
+                f"error budget (got {slo.window})"
+            )
+        if slo.latency <= 0:
+            continue
+        by_dapr = service.kind == "worker" and bool(service.subscribes)
+        if not by_dapr and not service.exposes_metrics:
+            problems.append(
+                f"{config_key(key + '.latency')} needs a latency histogram: set it only for a service with "
+                f"exposesMetrics true or a worker that subscribes to topics (got {slo.latency:g} for {service.name})"
+            )
+        elif by_dapr and round(slo.latency_threshold_seconds * 1000, 3) not in {
+            float(b) for b in DAPR_LATENCY_BUCKETS_MS
+        }:
+            problems.append(
+                f"{config_key(key + '.latencyThresholdSeconds')} of worker {service.name} is measured by Dapr and "
+                f"must be one of its buckets {_fmt(tuple(b / 1000 for b in DAPR_LATENCY_BUCKETS_MS))} s "
+                f"(got {slo.latency_threshold_seconds:g})"
+            )
+        elif not by_dapr and slo.latency_threshold_seconds not in APP_LATENCY_BUCKETS_SECONDS:
+            problems.append(
+                f"{config_key(key + '.latencyThresholdSeconds')} of {service.name} must be one of the app's "
+                f"buckets {_fmt(APP_LATENCY_BUCKETS_SECONDS)} s (got {slo.latency_threshold_seconds:g})"
+            )
+    return problems
+
+
 def cross_field_problems(s: StackSettings) -> list[str]:
     return [
         *cloud_problems(s),
@@ -177,5 +370,11 @@ def cross_field_problems(s: StackSettings) -> list[str]:
         *threshold_problems(s),
         *logging_problems(s),
         *kafka_problems(s),
+        *kafka_monitoring_problems(s),
         *grafana_problems(s),
+        *routing_problems(s),
+        *tracing_problems(s),
+        *long_term_storage_problems(s),
+        *metrics_problems(s),
+        *slo_problems(s),
     ]

@@ -54,7 +54,12 @@ COMPUTED_OUTPUTS: dict[str, dict[str, str]] = {
     "azure-native:operationalinsights:Workspace": {"customerId": "33333333-0000-0000-0000-{hash}"},
     "azuread:index/application:Application": {"clientId": "44444444-0000-0000-0000-{hash}"},
     "azuread:index/servicePrincipal:ServicePrincipal": {"objectId": "55555555-0000-0000-0000-{hash}"},
-    "gcp:serviceaccount/account:Account": {"email": "{name}@mock-project.iam.gserviceaccount.com"},
+    # The SDK marks `value` secret, so it stays masked wherever the program passes it.
+    "azuread:index/applicationPassword:ApplicationPassword": {"value": "mock-client-secret-{hash}"},
+    "gcp:serviceaccount/account:Account": {
+        "email": "{name}@mock-project.iam.gserviceaccount.com",
+        "name": "projects/mock-project/serviceAccounts/{name}@mock-project.iam.gserviceaccount.com",
+    },
     "gcp:storage/bucket:Bucket": {"url": "gs://{name}"},
 }
 

@@ -1,0 +1,58 @@
+"""Alert routing: the Kubernetes Secret that holds the receivers' credentials, and the
+Alertmanager configuration (rendered in render/alertmanager.py) handed to MetricsStack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_kubernetes.core.v1 import Secret
+from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
+
+from components.labels import common_labels
+from components.metrics_inputs import AlertmanagerInputs
+from components.providers import Providers
+from render.alertmanager import RECEIVER_SECRET_NAME, receiver_secrets, render_alertmanager_config
+from settings import StackSecrets, StackSettings
+
+
+@dataclass
+class AlertRoutingArgs:
+    settings: StackSettings
+    secrets: StackSecrets
+    providers: Providers
+    # The metrics namespace: the Secret must sit next to the Alertmanager that mounts it.
+    namespace: pulumi.Resource
+
+
+class AlertRouting(pulumi.ComponentResource):
+    """`inputs` goes to `MetricsStack(..., alertmanager=...)`; it carries no secret value."""
+
+    inputs: AlertmanagerInputs
+
+    def __init__(self, name: str, args: AlertRoutingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("todo-observability:alertmanager:AlertRouting", name, None, opts)
+        settings = args.settings
+        needed = receiver_secrets(settings)
+        secret_names: list[str] = []
+        depends_on: list[pulumi.Resource] = []
+        if needed:
+            receivers_secret = Secret(
+                f"{name}-receivers",
+                metadata=ObjectMetaArgs(
+                    name=RECEIVER_SECRET_NAME,
+                    namespace=settings.metrics.namespace,
+                    labels=common_labels("alertmanager", settings.stack),
+                ),
+                type="Opaque",
+                string_data={s.key: args.secrets.require(s.stack_secret) for s in needed},
+                opts=args.providers.k8s_opts(self, depends_on=[args.namespace]),
+            )
+            secret_names.append(RECEIVER_SECRET_NAME)
+            depends_on.append(receivers_secret)
+        self.inputs = AlertmanagerInputs(
+            config=render_alertmanager_config(settings),
+            secret_names=secret_names,
+            depends_on=depends_on,
+        )
+        self.register_outputs({"secretNames": secret_names})

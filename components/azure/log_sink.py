@@ -1,0 +1,231 @@
+"""Azure Monitor Logs as Fluent Bit's sink, through the Logs Ingestion API (the Data Collector API is
+retired): a workspace, two custom tables (container logs; audit logs kept longer), a Data Collection
+Endpoint and Rule, and an app registration whose only right is "Monitoring Metrics Publisher" on that
+rule. Its client secret reaches Fluent Bit as an env var from a Kubernetes Secret. A second, read-only
+app registration backs Grafana's Azure Monitor datasource."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native.authorization as authorization
+import pulumi_azure_native.monitor as monitor
+import pulumi_azure_native.operationalinsights as operationalinsights
+from pulumi_azuread.application import Application
+from pulumi_azuread.application_password import ApplicationPassword
+from pulumi_azuread.service_principal import ServicePrincipal
+from pulumi_kubernetes.core.v1 import Secret
+from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
+
+from components.labels import common_labels
+from components.log_sink import LogSinkArgs, SinkBinding, secret_env
+from components.metrics_inputs import GrafanaInputs
+from render.fluent_bit import azure_outputs
+from render.log_datasources import azure_monitor_datasource
+from render.log_queries import (
+    AUDIT_COLUMNS,
+    CONTAINER_COLUMNS,
+    kql_queries,
+    stream_columns,
+    stream_name,
+    table_columns,
+)
+
+CONTAINER_TABLE = "TodoContainerLogs_CL"
+AUDIT_TABLE = "TodoAuditLogs_CL"
+MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
+LOG_ANALYTICS_READER = "73c42c96-874c-492b-b04d-ab87d138a893"
+# A workspace keeps data 30 to 730 days; tables may keep less or (archived) more.
+WORKSPACE_MIN_RETENTION, WORKSPACE_MAX_RETENTION = 30, 730
+INGESTION_SECRET_NAME = "fluent-bit-azure-logs-ingestion"
+INGESTION_SECRET_KEY = "client-secret"
+INGESTION_SECRET_ENV = "AZURE_LOGS_INGESTION_CLIENT_SECRET"
+READER_SECRET_ENV = "AZURE_LOGS_READER_CLIENT_SECRET"
+READER_SECRET_NAME = "grafana-azure-logs-reader"
+DESTINATION = "workspace"
+
+
+class AzureLogSink(pulumi.ComponentResource):
+    def __init__(self, name: str, args: LogSinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("todo-observability:logging:AzureLogSink", name, None, opts)
+        settings, providers = args.settings, args.providers
+        azure = settings.azure
+        assert azure is not None, "cloud_problems requires the azure section on Azure"
+        logging = settings.logging
+        cluster = settings.cluster.name
+        azure_opts = pulumi.ResourceOptions(parent=self, provider=providers.azure)
+        ad_opts = pulumi.ResourceOptions(parent=self, provider=providers.azuread)
+        stateful = pulumi.ResourceOptions(parent=self, provider=providers.azure, protect=settings.is_production)
+        group = azure.resource_group
+        workspace_name = f"log-{cluster}"
+
+        self.workspace = operationalinsights.Workspace(
+            f"{name}-workspace",
+            workspace_name=workspace_name,
+            resource_group_name=group,
+            location=azure.location,
+            sku={"name": "PerGB2018"},
+            retention_in_days=min(max(logging.retention_days, WORKSPACE_MIN_RETENTION), WORKSPACE_MAX_RETENTION),
+            opts=stateful,
+        )
+        tables = {
+            CONTAINER_TABLE: (CONTAINER_COLUMNS, logging.retention_days),
+            AUDIT_TABLE: (AUDIT_COLUMNS, logging.audit_retention_days),
+        }
+        self.tables = [
+            operationalinsights.Table(
+                f"{name}-{table.removesuffix('_CL').lower()}",
+                table_name=table,
+                resource_group_name=group,
+                workspace_name=workspace_name,
+                plan="Analytics",
+                schema={"name": table, "columns": table_columns(columns)},
+                # Interactive retention up to 730 days; beyond that the audit table keeps records archived.
+                retention_in_days=min(days, WORKSPACE_MAX_RETENTION),
+                total_retention_in_days=days,
+                opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(depends_on=[self.workspace])),
+            )
+            for table, (columns, days) in tables.items()
+        ]
+        self.endpoint = monitor.DataCollectionEndpoint(
+            f"{name}-dce",
+            data_collection_endpoint_name=f"dce-{cluster}-logs",
+            resource_group_name=group,
+            location=azure.location,
+            network_acls={"public_network_access": "Enabled"},
+            opts=azure_opts,
+        )
+        self.rule = monitor.DataCollectionRule(
+            f"{name}-dcr",
+            data_collection_rule_name=f"dcr-{cluster}-logs",
+            resource_group_name=group,
+            location=azure.location,
+            data_collection_endpoint_id=self.endpoint.id,
+            stream_declarations={
+                stream_name(table): {"columns": stream_columns(columns)} for table, (columns, _) in tables.items()
+            },
+            destinations={"log_analytics": [{"name": DESTINATION, "workspace_resource_id": self.workspace.id}]},
+            data_flows=[
+                {
+                    "streams": [stream_name(table)],
+                    "destinations": [DESTINATION],
+                    "transform_kql": "source",
+                    "output_stream": stream_name(table),
+                }
+                for table in tables
+            ],
+            opts=pulumi.ResourceOptions(parent=self, provider=providers.azure, depends_on=self.tables),
+        )
+
+        ingestion = _AppIdentity(f"{name}-ingestion", f"{cluster}-fluent-bit-logs-ingestion", ad_opts)
+        self.ingestion_role = authorization.RoleAssignment(
+            f"{name}-ingestion-publisher",
+            principal_id=ingestion.principal.object_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=_role(azure.subscription_id, MONITORING_METRICS_PUBLISHER),
+            scope=self.rule.id,
+            opts=azure_opts,
+        )
+        self.ingestion_secret = Secret(
+            f"{name}-ingestion-secret",
+            metadata=ObjectMetaArgs(
+                name=INGESTION_SECRET_NAME,
+                namespace=logging.namespace,
+                labels=common_labels("logging", settings.stack),
+            ),
+            type="Opaque",
+            string_data={INGESTION_SECRET_KEY: ingestion.password.value},
+            opts=providers.k8s_opts(self, depends_on=[args.logging_namespace]),
+        )
+
+        queries = kql_queries(CONTAINER_TABLE, AUDIT_TABLE)
+        self.saved_searches = [
+            operationalinsights.SavedSearch(
+                f"{name}-search-{query.key}",
+                saved_search_id=f"todo-{query.key}",
+                resource_group_name=group,
+                workspace_name=workspace_name,
+                category="Todo",
+                display_name=query.title,
+                query=query.query,
+                # Parameterised searches become functions: TodoLogsOfTrace("<id>") in any query.
+                function_alias=_function_alias(query.key) if query.parameters else None,
+                function_parameters=query.parameters or None,
+                opts=pulumi.ResourceOptions(parent=self, provider=providers.azure, depends_on=self.tables),
+            )
+            for query in queries
+        ]
+
+        reader = _AppIdentity(f"{name}-grafana-reader", f"{cluster}-grafana-logs-reader", ad_opts)
+        self.reader_role = authorization.RoleAssignment(
+            f"{name}-grafana-reader-role",
+            principal_id=reader.principal.object_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=_role(azure.subscription_id, LOG_ANALYTICS_READER),
+            scope=self.workspace.id,
+            opts=azure_opts,
+        )
+        self.reader_secret = Secret(
+            f"{name}-grafana-reader-secret",
+            metadata=ObjectMetaArgs(
+                name=READER_SECRET_NAME,
+                namespace=settings.metrics.namespace,
+                labels=common_labels("grafana", settings.stack),
+            ),
+            type="Opaque",
+            string_data={READER_SECRET_ENV: reader.password.value},
+            opts=providers.k8s_opts(self, depends_on=[args.metrics_namespace]),
+        )
+
+        outputs = pulumi.Output.all(
+            ingestion.application.client_id, self.endpoint.logs_ingestion, self.rule.immutable_id
+        ).apply(
+            lambda v: azure_outputs(
+                tenant_id=azure.tenant_id,
+                client_id=v[0],
+                client_secret_env=INGESTION_SECRET_ENV,
+                dce_url=(v[1] or {}).get("endpoint", ""),
+                dcr_immutable_id=v[2],
+                logs_table=CONTAINER_TABLE,
+                audit_table=AUDIT_TABLE,
+            )
+        )
+        self.binding = SinkBinding(
+            outputs=outputs,
+            env=[secret_env(INGESTION_SECRET_ENV, INGESTION_SECRET_NAME, INGESTION_SECRET_KEY)],
+            grafana=GrafanaInputs(
+                datasources=[
+                    azure_monitor_datasource(
+                        azure.tenant_id, reader.application.client_id, azure.subscription_id, READER_SECRET_ENV
+                    )
+                ],
+                env_from_secrets=[READER_SECRET_NAME],
+                depends_on=[self.reader_secret, self.reader_role],
+            ),
+            depends_on=[self.ingestion_secret, self.ingestion_role, self.rule],
+            log_workspace_id=self.workspace.id,
+        )
+        self.register_outputs(
+            {"workspace_id": self.workspace.id, "dcr_immutable_id": self.rule.immutable_id, "tables": list(tables)}
+        )
+
+
+class _AppIdentity:
+    """An app registration, its service principal and a client secret (children of the sink)."""
+
+    def __init__(self, name: str, display_name: str, opts: pulumi.ResourceOptions) -> None:
+        self.application = Application(f"{name}-app", display_name=display_name, opts=opts)
+        self.principal = ServicePrincipal(f"{name}-sp", client_id=self.application.client_id, opts=opts)
+        self.password = ApplicationPassword(
+            f"{name}-password",
+            application_id=self.application.id,
+            display_name=f"{display_name} (Pulumi)",
+            opts=opts,
+        )
+
+
+def _role(subscription_id: str, role_id: str) -> str:
+    return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role_id}"
+
+
+def _function_alias(key: str) -> str:
+    return "Todo" + "".join(part.title() for part in key.split("-"))

@@ -1,0 +1,205 @@
+"""Kafka observability: consumer-lag exporter, what Prometheus scrapes of the brokers (Strimzi
+PodMonitors or the managed vendor's endpoint), and a secured Kafka UI. Recording rules and alerts
+live in rules/kafka.py; the pure values builders in render/kafka_*.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_kubernetes.apiextensions import CustomResource
+from pulumi_kubernetes.core.v1 import Secret
+from pulumi_kubernetes.helm.v3 import Release
+from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
+from pulumi_random.random_password import RandomPassword
+
+from components.crds import PrometheusOperatorCrds
+from components.helm import chart_release
+from components.labels import common_labels, monitoring_labels
+from components.providers import Providers
+from components.versions import KAFKA_EXPORTER, KAFKA_UI
+from render.kafka_exporter import SASL_SECRET_KEYS, kafka_exporter_values, service_monitor_spec
+from render.kafka_scrape import (
+    VENDOR_SECRET_KEYS,
+    strimzi_pod_monitors,
+    vendor_metrics_username,
+    vendor_scrape_config_spec,
+)
+from render.kafka_ui import SECRET_KEYS, jaas_config, kafka_ui_values, login_mode
+from settings import StackSecrets, StackSettings
+
+MONITORING_API = "monitoring.coreos.com/v1"
+SCRAPE_CONFIG_API = "monitoring.coreos.com/v1alpha1"
+
+
+@dataclass(frozen=True)
+class KafkaMonitoringArgs:
+    settings: StackSettings
+    secrets: StackSecrets
+    providers: Providers
+    namespace: pulumi.Resource
+    crds: PrometheusOperatorCrds
+
+
+class KafkaMonitoring(pulumi.ComponentResource):
+    """Children are named `<name>-exporter`, `<name>-ui`, ...; Helm releases take the same names."""
+
+    def __init__(self, name: str, args: KafkaMonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("todo-observability:kafka:KafkaMonitoring", name, None, opts)
+        self._name = name
+        self._args = args
+        settings = args.settings
+        self.namespace = settings.metrics.namespace
+        self.exporter: Release | None = None
+        self.ui: Release | None = None
+        self.monitors: list[CustomResource] = []
+
+        if not (settings.kafka.mode == "strimzi" and settings.kafka.strimzi_kafka_exporter):
+            self.exporter = self._lag_exporter()
+        if settings.kafka.mode == "strimzi":
+            self.monitors += self._strimzi_pod_monitors()
+        elif settings.kafka.metrics_endpoint:
+            self.monitors.append(self._vendor_scrape_config())
+        if settings.kafka.ui.enabled:
+            self.ui = self._kafka_ui()
+
+        self.register_outputs(
+            {
+                "exporterRelease": self.exporter.name if self.exporter else None,
+                "uiRelease": self.ui.name if self.ui else None,
+                "uiLogin": login_mode(settings.kafka) if self.ui else None,
+            }
+        )
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _metadata(self, name: str, component: str, monitoring: bool = False) -> ObjectMetaArgs:
+        settings = self._args.settings
+        labels = (
+            monitoring_labels(component, settings.stack, settings.metrics.release_name)
+            if monitoring
+            else common_labels(component, settings.stack)
+        )
+        return ObjectMetaArgs(name=name, namespace=self.namespace, labels=labels)
+
+    def _secret(self, name: str, component: str, string_data: dict[str, pulumi.Input[str]]) -> Secret:
+        return Secret(
+            name,
+            metadata=self._metadata(name, component),
+            type="Opaque",
+            string_data=string_data,
+            opts=self._args.providers.k8s_opts(self, depends_on=[self._args.namespace]),
+        )
+
+    def _custom_resource(self, name: str, api_version: str, kind: str, spec: dict[str, object]) -> CustomResource:
+        return CustomResource(
+            name,
+            api_version=api_version,
+            kind=kind,
+            metadata=self._metadata(name, "kafka-monitoring", monitoring=True),
+            spec=spec,
+            opts=self._args.providers.k8s_opts(self, depends_on=self._args.crds.depends_on()),
+        )
+
+    def _kafka_password(self) -> pulumi.Output[str]:
+        return self._args.secrets.require("kafkaPassword")
+
+    # --- children --------------------------------------------------------------------------
+
+    def _lag_exporter(self) -> Release:
+        settings = self._args.settings
+        kafka = settings.kafka
+        release_name = f"{self._name}-exporter"
+        depends_on: list[pulumi.Resource] = [self._args.namespace]
+        sasl_secret_name = f"{release_name}-sasl"
+        if kafka.sasl is not None:
+            username_key, password_key = SASL_SECRET_KEYS
+            depends_on.append(
+                self._secret(
+                    sasl_secret_name,
+                    "kafka-exporter",
+                    {username_key: kafka.sasl.username, password_key: self._kafka_password()},
+                )
+            )
+        values = kafka_exporter_values(kafka, sasl_secret_name, {"todo-observability/stack": settings.stack})
+        release = chart_release(
+            release_name,
+            KAFKA_EXPORTER,
+            self.namespace,
+            values,
+            self._args.providers.k8s_opts(self, depends_on=depends_on),
+        )
+        self.monitors.append(
+            self._custom_resource(
+                release_name,
+                MONITORING_API,
+                "ServiceMonitor",
+                service_monitor_spec(release_name, self.namespace, settings.metrics.prometheus.scrape_interval),
+            )
+        )
+        return release
+
+    def _strimzi_pod_monitors(self) -> list[CustomResource]:
+        settings = self._args.settings
+        return [
+            self._custom_resource(f"{self._name}-{monitor.suffix}", MONITORING_API, "PodMonitor", monitor.spec)
+            for monitor in strimzi_pod_monitors(settings.kafka, settings.metrics.prometheus.scrape_interval)
+        ]
+
+    def _vendor_scrape_config(self) -> CustomResource:
+        kafka = self._args.settings.kafka
+        name = f"{self._name}-{kafka.vendor}-metrics"
+        username_key, password_key = VENDOR_SECRET_KEYS
+        credentials = self._secret(
+            name,
+            "kafka-monitoring",
+            {
+                username_key: vendor_metrics_username(kafka),
+                password_key: self._args.secrets.require("kafkaMetricsPassword"),
+            },
+        )
+        scrape = CustomResource(
+            name,
+            api_version=SCRAPE_CONFIG_API,
+            kind="ScrapeConfig",
+            metadata=self._metadata(name, "kafka-monitoring", monitoring=True),
+            spec=vendor_scrape_config_spec(kafka, name),
+            opts=self._args.providers.k8s_opts(self, depends_on=[*self._args.crds.depends_on(), credentials]),
+        )
+        return scrape
+
+    def _kafka_ui(self) -> Release:
+        settings = self._args.settings
+        kafka = settings.kafka
+        release_name = f"{self._name}-ui"
+        credentials: dict[str, pulumi.Input[str]] = {}
+        if login_mode(kafka) == "LOGIN_FORM":
+            password = RandomPassword(
+                f"{release_name}-login",
+                length=32,
+                special=False,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            credentials[SECRET_KEYS.login_password] = pulumi.Output.secret(password.result)
+        else:
+            credentials[SECRET_KEYS.oidc_client_secret] = self._args.secrets.require("kafkaUiOidcClientSecret")
+        if kafka.sasl is not None:
+            sasl = kafka.sasl
+            credentials[SECRET_KEYS.sasl_jaas_config] = pulumi.Output.secret(
+                self._kafka_password().apply(lambda value: jaas_config(sasl, value))
+            )
+        secret_name = f"{release_name}-credentials"
+        secret = self._secret(secret_name, "kafka-ui", credentials)
+        # The chart stamps its own app.kubernetes.io/* labels; repeating one would duplicate a key.
+        labels = {
+            key: value
+            for key, value in common_labels("kafka-ui", settings.stack).items()
+            if not key.startswith("app.kubernetes.io/")
+        }
+        return chart_release(
+            release_name,
+            KAFKA_UI,
+            self.namespace,
+            kafka_ui_values(settings, secret_name, labels),
+            self._args.providers.k8s_opts(self, depends_on=[self._args.namespace, secret]),
+        )

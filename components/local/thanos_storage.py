@@ -1,0 +1,165 @@
+"""An in-cluster S3-compatible store (Versity S3 Gateway on a volume) to try Thanos on minikube/kind.
+
+For trying out only: one replica, one volume, no redundancy. Off by default; on local stacks
+Prometheus keeps its own retention. The gateway's root key is generated and lives in a Secret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_kubernetes.apps.v1 import Deployment, DeploymentSpecArgs
+from pulumi_kubernetes.core.v1 import (
+    ContainerArgs,
+    ContainerPortArgs,
+    EnvVarArgs,
+    EnvVarSourceArgs,
+    PersistentVolumeClaim,
+    PersistentVolumeClaimSpecArgs,
+    PersistentVolumeClaimVolumeSourceArgs,
+    PodSpecArgs,
+    PodTemplateSpecArgs,
+    ResourceRequirementsArgs,
+    Secret,
+    SecretKeySelectorArgs,
+    SecurityContextArgs,
+    Service,
+    ServicePortArgs,
+    ServiceSpecArgs,
+    VolumeArgs,
+    VolumeMountArgs,
+    VolumeResourceRequirementsArgs,
+)
+from pulumi_kubernetes.meta.v1 import LabelSelectorArgs, ObjectMetaArgs
+from pulumi_random.random_password import RandomPassword
+
+from components.labels import common_labels
+from components.providers import Providers
+from render.thanos import LOCAL_STORE_ACCESS_KEY, LOCAL_STORE_NAME, LOCAL_STORE_PORT, bucket_name
+from settings import StackSettings
+
+# Versity S3 Gateway v1.7.0: `posix` backend, every top-level directory is a bucket.
+IMAGE = "versity/versitygw:v1.7.0"
+BUSYBOX = "busybox:1.37"
+DATA_DIR = "/data"
+
+
+@dataclass
+class LocalObjectStoreArgs:
+    settings: StackSettings
+    providers: Providers
+    namespace: pulumi.Resource
+    storage_size: str = "10Gi"
+
+
+class LocalObjectStore(pulumi.ComponentResource):
+    def __init__(self, name: str, args: LocalObjectStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("todo-observability:long_term_storage:LocalObjectStore", name, None, opts)
+        settings = args.settings
+        namespace = settings.metrics.namespace
+        labels = {**common_labels("thanos-object-store", settings.stack), "app.kubernetes.io/name": LOCAL_STORE_NAME}
+        selector = {"app.kubernetes.io/name": LOCAL_STORE_NAME}
+        k8s = args.providers.k8s_opts(self, depends_on=[args.namespace])
+
+        self.password = RandomPassword(
+            f"{name}-secret-key", length=40, special=False, opts=pulumi.ResourceOptions(parent=self)
+        )
+        self.secret_key: pulumi.Output[str] = pulumi.Output.secret(self.password.result)
+        self.credentials = Secret(
+            f"{name}-credentials",
+            metadata=ObjectMetaArgs(name=f"{LOCAL_STORE_NAME}-credentials", namespace=namespace, labels=labels),
+            string_data={"access-key": LOCAL_STORE_ACCESS_KEY, "secret-key": self.secret_key},
+            opts=k8s,
+        )
+        self.volume = PersistentVolumeClaim(
+            f"{name}-data",
+            metadata=ObjectMetaArgs(
+                name=f"{LOCAL_STORE_NAME}-data",
+                namespace=namespace,
+                labels=labels,
+                # Classes that bind on first consumer leave the claim Pending until the gateway starts.
+                annotations={"pulumi.com/skipAwait": "true"},
+            ),
+            spec=PersistentVolumeClaimSpecArgs(
+                access_modes=["ReadWriteOnce"],
+                storage_class_name=settings.cluster.storage_class or None,
+                resources=VolumeResourceRequirementsArgs(requests={"storage": args.storage_size}),
+            ),
+            opts=k8s,
+        )
+
+        def from_secret(variable: str, key: str) -> EnvVarArgs:
+            return EnvVarArgs(
+                name=variable,
+                value_from=EnvVarSourceArgs(
+                    secret_key_ref=SecretKeySelectorArgs(name=self.credentials.metadata.name, key=key)
+                ),
+            )
+
+        data_mount = VolumeMountArgs(name="data", mount_path=DATA_DIR)
+        self.deployment = Deployment(
+            f"{name}-gateway",
+            metadata=ObjectMetaArgs(name=LOCAL_STORE_NAME, namespace=namespace, labels=labels),
+            spec=DeploymentSpecArgs(
+                replicas=1,
+                # One writer on a ReadWriteOnce volume: never two pods at once.
+                strategy={"type": "Recreate"},
+                selector=LabelSelectorArgs(match_labels=selector),
+                template=PodTemplateSpecArgs(
+                    metadata=ObjectMetaArgs(labels=labels),
+                    spec=PodSpecArgs(
+                        automount_service_account_token=False,
+                        # The bucket is a directory under the gateway's root.
+                        init_containers=[
+                            ContainerArgs(
+                                name="create-bucket",
+                                image=BUSYBOX,
+                                command=["mkdir", "-p", f"{DATA_DIR}/{bucket_name(settings)}"],
+                                volume_mounts=[data_mount],
+                            )
+                        ],
+                        containers=[
+                            ContainerArgs(
+                                name="gateway",
+                                image=IMAGE,
+                                command=["versitygw"],
+                                args=["--port", f":{LOCAL_STORE_PORT}", "posix", DATA_DIR],
+                                env=[
+                                    from_secret("ROOT_ACCESS_KEY_ID", "access-key"),
+                                    from_secret("ROOT_SECRET_ACCESS_KEY", "secret-key"),
+                                ],
+                                ports=[ContainerPortArgs(name="s3", container_port=LOCAL_STORE_PORT)],
+                                volume_mounts=[data_mount],
+                                security_context=SecurityContextArgs(allow_privilege_escalation=False),
+                                resources=ResourceRequirementsArgs(
+                                    requests={"cpu": "50m", "memory": "64Mi"}, limits={"memory": "256Mi"}
+                                ),
+                            )
+                        ],
+                        volumes=[
+                            VolumeArgs(
+                                name="data",
+                                persistent_volume_claim=PersistentVolumeClaimVolumeSourceArgs(
+                                    claim_name=self.volume.metadata.name
+                                ),
+                            )
+                        ],
+                    ),
+                ),
+            ),
+            opts=k8s,
+        )
+        self.service = Service(
+            f"{name}-service",
+            metadata=ObjectMetaArgs(name=LOCAL_STORE_NAME, namespace=namespace, labels=labels),
+            spec=ServiceSpecArgs(
+                selector=selector,
+                ports=[ServicePortArgs(name="s3", port=LOCAL_STORE_PORT, target_port="s3")],
+            ),
+            opts=k8s,
+        )
+        # Plain S3 keys, no cloud identity: service accounts need no annotation, pods no label.
+        self.service_account_annotations: dict[str, pulumi.Input[str]] = {}
+        self.pod_labels: dict[str, str] = {}
+        self.ready: list[pulumi.Resource] = [self.service, self.deployment]
+        self.register_outputs({"service": self.service.metadata.name})

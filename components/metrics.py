@@ -1,0 +1,112 @@
+"""kube-prometheus-stack: the Prometheus Operator, Prometheus (HA in production), Alertmanager,
+Grafana, kube-state-metrics and node-exporter, as one pinned `helm.v3.Release` after the CRDs.
+
+The values come from render/kube_prometheus_stack.py; alerting, long-term storage and logging /
+tracing contribute their fragments through components/metrics_inputs.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_kubernetes.core.v1 import Secret
+from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
+from pulumi_random.random_password import RandomPassword
+
+from components.crds import PrometheusOperatorCrds
+from components.helm import chart_release
+from components.labels import common_labels
+from components.metrics_inputs import AlertmanagerInputs, GrafanaInputs, ThanosSidecarInputs
+from components.providers import Providers
+from components.versions import KUBE_PROMETHEUS_STACK
+from render.kube_prometheus_stack import (
+    GRAFANA_ADMIN_PASSWORD_KEY,
+    GRAFANA_ADMIN_USER_KEY,
+    alertmanager_service_name,
+    grafana_admin_secret_name,
+    grafana_service_name,
+    prometheus_service_name,
+    render_kube_prometheus_stack_values,
+)
+from settings import StackSecrets, StackSettings
+
+GRAFANA_ADMIN_PASSWORD_SECRET = "grafanaAdminPassword"
+GENERATED_PASSWORD_LENGTH = 32
+
+
+@dataclass
+class MetricsStackArgs:
+    settings: StackSettings
+    providers: Providers
+    crds: PrometheusOperatorCrds
+    # The metrics namespace resource: the release and its Secrets go there.
+    namespace: pulumi.Resource
+    # For `grafanaAdminPassword`; without it a password is generated (pulumi-random).
+    secrets: StackSecrets
+    alertmanager: AlertmanagerInputs | None = None
+    thanos: ThanosSidecarInputs | None = None
+    grafana: GrafanaInputs | None = None
+
+
+class MetricsStack(pulumi.ComponentResource):
+    """Outputs: `namespace`, `prometheus_service`, `alertmanager_service`, `grafana_service`."""
+
+    def __init__(self, name: str, args: MetricsStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("todo-observability:metrics:MetricsStack", name, None, opts)
+        settings = args.settings
+        release_name = settings.metrics.release_name
+        namespace = settings.metrics.namespace
+
+        admin_password = args.secrets.get(GRAFANA_ADMIN_PASSWORD_SECRET)
+        if admin_password is None:
+            # Read it with: kubectl -n <ns> get secret <release>-grafana-admin -o jsonpath='{.data.admin-password}'
+            admin_password = RandomPassword(
+                f"{name}-grafana-admin-password",
+                length=GENERATED_PASSWORD_LENGTH,
+                special=False,
+                opts=pulumi.ResourceOptions(parent=self),
+            ).result
+        self.grafana_admin_secret = Secret(
+            f"{name}-grafana-admin",
+            metadata=ObjectMetaArgs(
+                name=grafana_admin_secret_name(release_name),
+                namespace=namespace,
+                labels=common_labels("grafana", settings.stack),
+            ),
+            type="Opaque",
+            string_data={
+                GRAFANA_ADMIN_USER_KEY: settings.grafana.admin_user,
+                GRAFANA_ADMIN_PASSWORD_KEY: pulumi.Output.secret(admin_password),
+            },
+            opts=args.providers.k8s_opts(self, depends_on=[args.namespace]),
+        )
+
+        contributed = [
+            *(args.alertmanager.depends_on if args.alertmanager else []),
+            *(args.thanos.depends_on if args.thanos else []),
+            *(args.grafana.depends_on if args.grafana else []),
+        ]
+        self.release = chart_release(
+            release_name,
+            KUBE_PROMETHEUS_STACK,
+            namespace,
+            render_kube_prometheus_stack_values(settings, args.alertmanager, args.thanos, args.grafana),
+            args.providers.k8s_opts(
+                self,
+                depends_on=[*args.crds.depends_on(), args.namespace, self.grafana_admin_secret, *contributed],
+            ),
+        )
+
+        self.namespace = pulumi.Output.from_input(namespace)
+        self.prometheus_service = pulumi.Output.from_input(prometheus_service_name(release_name))
+        self.alertmanager_service = pulumi.Output.from_input(alertmanager_service_name(release_name))
+        self.grafana_service = pulumi.Output.from_input(grafana_service_name(release_name))
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "prometheusService": self.prometheus_service,
+                "alertmanagerService": self.alertmanager_service,
+                "grafanaService": self.grafana_service,
+            }
+        )

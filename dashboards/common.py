@@ -1,0 +1,351 @@
+"""What every Todo dashboard shares: template variables, label selectors, panel builders, links and the
+final pass that turns a builder into Grafana's JSON model (stable panel ids and query refIds)."""
+
+from __future__ import annotations
+
+import json
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.builders import dashboard as dashboard_builders
+from grafana_foundation_sdk.builders import prometheus, stat, timeseries
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import common as common_models
+from grafana_foundation_sdk.models import dashboard as dashboard_models
+
+from dashboards import uids
+
+# Queries go through the dashboard's datasource variable, so the same JSON works against Prometheus
+# and against Thanos Query (long-term storage) without an edit.
+METRICS = dashboard_models.DataSourceRef(type_val="prometheus", uid="${datasource}")
+# The tracing capability provisions its Grafana datasource with this uid on every stack; the logging
+# capability provisions the cloud's log store as `logs` where Grafana has a datasource for it, and
+# links a log line's trace_id to `traces` there (Loki's derived fields).
+TRACES_DATASOURCE_UID = "traces"
+LOGS_DATASOURCE_UID = "logs"
+CLOUDS_WITH_LOGS_DATASOURCE = ("local", "azure", "gcp")
+
+PROJECT_TAG = "todo-observability"
+# kube-prometheus-stack tags its own Kubernetes dashboards with this; the app's Kubernetes dashboard links there.
+KUBERNETES_MIXIN_TAG = "kubernetes-mixin"
+REFRESH = "30s"
+DEFAULT_TIME_FROM = "now-6h"
+ALL = ".*"
+
+# Selector fragments. Regex matchers (`=~`) also match series without the label, so `$cluster` works
+# against a single Prometheus (no `cluster` label) as well as against Thanos (external label `cluster`).
+CLUSTER = 'cluster=~"$cluster"'
+NAMESPACE = 'namespace=~"$namespace"'
+SERVICE = 'service=~"$service"'
+APP_ID = 'app_id=~"$service"'
+# Pods of a Deployment are named <deployment>-<replicaset hash>-<suffix>; the Deployment is the service.
+SERVICE_PODS = 'pod=~"($service)-.*"'
+RATE = "$__rate_interval"
+
+
+def sel(*matchers: str) -> str:
+    """A `{...}` label selector, always scoped to the chosen cluster."""
+    return "{" + ", ".join((CLUSTER, *matchers)) + "}"
+
+
+@dataclass(frozen=True)
+class Query:
+    expr: str
+    legend: str = ""
+    instant: bool = False
+
+
+def q(expr: str, legend: str = "") -> Query:
+    return Query(expr, legend)
+
+
+def instant(expr: str, legend: str = "") -> Query:
+    return Query(expr, legend, instant=True)
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+def dashboard_url(uid: str, **variables: str) -> str:
+    """A link to another Todo dashboard that keeps the time range and hands over variables."""
+    params = "".join(f"&var-{name}={value}" for name, value in variables.items())
+    return f"/d/{uid}?${{__url_time_range}}&${{datasource:queryparam}}&${{cluster:queryparam}}{params}"
+
+
+def explore_url(datasource_uid: str) -> str:
+    pane = {
+        "a": {
+            "datasource": datasource_uid,
+            "queries": [{"refId": "A", "datasource": {"uid": datasource_uid}}],
+            "range": {"from": "now-1h", "to": "now"},
+        }
+    }
+    return "/explore?schemaVersion=1&panes=" + quote(json.dumps(pane, separators=(",", ":")))
+
+
+def explore_links(cloud: str) -> list[dashboard_builders.DashboardLink]:
+    """Links to the traces and, where Grafana can read the cloud's log store, the logs in Explore."""
+    targets = [("Traces", TRACES_DATASOURCE_UID)]
+    if cloud in CLOUDS_WITH_LOGS_DATASOURCE:
+        targets.append(("Logs", LOGS_DATASOURCE_UID))
+    return [
+        dashboard_builders.DashboardLink(title)
+        .type(dashboard_models.DashboardLinkType.LINK)
+        .icon("external link")
+        .tooltip(f"Explore (Grafana datasource uid '{uid}')")
+        .url(explore_url(uid))
+        for title, uid in targets
+    ]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Green below `warning`, orange from it, red from `critical` (either may be None)."""
+
+    warning: float | None = None
+    critical: float | None = None
+    # Inverted: red below `critical`, orange below `warning` (for ratios where higher is better).
+    higher_is_better: bool = False
+
+    def builder(self) -> dashboard_builders.ThresholdsConfig:
+        if self.higher_is_better:
+            steps = [dashboard_models.Threshold(value=None, color="red")]
+            if self.critical is not None:
+                steps.append(dashboard_models.Threshold(value=self.critical, color="orange"))
+            if self.warning is not None:
+                steps.append(dashboard_models.Threshold(value=self.warning, color="green"))
+        else:
+            steps = [dashboard_models.Threshold(value=None, color="green")]
+            if self.warning is not None:
+                steps.append(dashboard_models.Threshold(value=self.warning, color="orange"))
+            if self.critical is not None:
+                steps.append(dashboard_models.Threshold(value=self.critical, color="red"))
+        return dashboard_builders.ThresholdsConfig().mode(dashboard_models.ThresholdsMode.ABSOLUTE).steps(steps)
+
+
+def _target(query: Query) -> prometheus.Dataquery:
+    target = prometheus.Dataquery().expr(query.expr).datasource(METRICS)
+    if query.legend:
+        target = target.legend_format(query.legend)
+    return target.instant() if query.instant else target.range()
+
+
+def _data_links(links: Sequence[Link]) -> list[dashboard_builders.DashboardLink]:
+    return [dashboard_builders.DashboardLink(link.title).url(link.url) for link in links]
+
+
+def graph(
+    title: str,
+    description: str,
+    queries: Sequence[Query],
+    unit: str = "short",
+    width: int = 12,
+    height: int = 8,
+    thresholds: Thresholds | None = None,
+    links: Sequence[Link] = (),
+    stacked: bool = False,
+) -> timeseries.Panel:
+    panel = (
+        timeseries.Panel()
+        .title(title)
+        .description(description)
+        .datasource(METRICS)
+        .unit(unit)
+        .span(width)
+        .height(height)
+        .fill_opacity(10)
+        .legend(
+            common_builders.VizLegendOptions()
+            .show_legend(True)
+            .display_mode(common_models.LegendDisplayMode.TABLE)
+            .placement(common_models.LegendPlacement.BOTTOM)
+            .calcs(["lastNotNull", "max"])
+        )
+        .tooltip(
+            common_builders.VizTooltipOptions()
+            .mode(common_models.TooltipDisplayMode.MULTI)
+            .sort(common_models.SortOrder.DESCENDING)
+        )
+        .targets([_target(query) for query in queries])
+    )
+    if stacked:
+        panel = panel.stacking(common_builders.StackingConfig().mode(common_models.StackingMode.NORMAL))
+    if thresholds is not None:
+        panel = panel.thresholds(thresholds.builder()).thresholds_style(
+            common_builders.GraphThresholdsStyleConfig().mode(common_models.GraphTresholdsStyleMode.DASHED)
+        )
+    if links:
+        panel = panel.data_links(_data_links(links))
+    return panel
+
+
+def single(
+    title: str,
+    description: str,
+    query: Query,
+    unit: str = "short",
+    width: int = 6,
+    height: int = 4,
+    thresholds: Thresholds | None = None,
+    mappings: dict[str, tuple[str, str]] | None = None,
+    links: Sequence[Link] = (),
+    decimals: int | None = None,
+) -> stat.Panel:
+    """A stat panel; `mappings` maps a value to (text, colour), e.g. probe_success 1 -> UP."""
+    panel = (
+        stat.Panel()
+        .title(title)
+        .description(description)
+        .datasource(METRICS)
+        .unit(unit)
+        .span(width)
+        .height(height)
+        .color_mode(common_models.BigValueColorMode.BACKGROUND)
+        .graph_mode(common_models.BigValueGraphMode.NONE)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+        .with_target(_target(Query(query.expr, query.legend, instant=True)))
+    )
+    if thresholds is not None:
+        panel = panel.thresholds(thresholds.builder())
+    if mappings:
+        panel = panel.mappings(
+            [
+                dashboard_models.ValueMap(
+                    options={
+                        value: dashboard_models.ValueMappingResult(text=text, color=color, index=i)
+                        for i, (value, (text, color)) in enumerate(mappings.items())
+                    }
+                )
+            ]
+        )
+    if links:
+        panel = panel.data_links(_data_links(links))
+    if decimals is not None:
+        panel = panel.decimals(decimals)
+    return panel
+
+
+@dataclass
+class Section:
+    """A row of the dashboard and the panels under it, laid out left to right, wrapping at 24 columns."""
+
+    title: str
+    panels: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VariableChoice:
+    """Which template variables a dashboard offers, and their defaults."""
+
+    cloud: str
+    namespaces: Sequence[str]
+    services: Sequence[str] = ()
+
+
+def variables(choice: VariableChoice) -> list[Any]:
+    datasource = dashboard_builders.DatasourceVariable("datasource").label("Metrics").type("prometheus")
+    cluster = (
+        dashboard_builders.QueryVariable("cluster")
+        .label("Cluster")
+        .datasource(METRICS)
+        .query({"query": "label_values(up, cluster)", "refId": "cluster"})
+        .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dashboard_models.VariableSort.ALPHABETICAL_ASC)
+        .include_all(True)
+        .all_value(ALL)
+        .current(dashboard_models.VariableOption(text="All", value="$__all"))
+    )
+    default_namespaces = list(choice.namespaces)
+    namespace = (
+        dashboard_builders.QueryVariable("namespace")
+        .label("Namespace")
+        .datasource(METRICS)
+        .query({"query": 'label_values(kube_pod_info{cluster=~"$cluster"}, namespace)', "refId": "namespace"})
+        .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dashboard_models.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .all_value(ALL)
+        .current(dashboard_models.VariableOption(text=default_namespaces, value=default_namespaces))
+    )
+    chosen: list[Any] = [datasource, cluster, namespace]
+    if choice.services:
+        chosen.append(
+            dashboard_builders.CustomVariable("service")
+            .label("Service")
+            .values(",".join(choice.services))
+            .multi(True)
+            .include_all(True)
+            .all_value(ALL)
+            .current(dashboard_models.VariableOption(text="All", value="$__all"))
+        )
+    return chosen
+
+
+def dashboard(
+    uid: str,
+    title: str,
+    description: str,
+    tags: Iterable[str],
+    choice: VariableChoice,
+    sections: Sequence[Section],
+    extra_links: Sequence[dashboard_builders.DashboardLink] = (),
+) -> dashboard_builders.Dashboard:
+    builder = (
+        dashboard_builders.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(sorted({PROJECT_TAG, *tags}))
+        .refresh(REFRESH)
+        .time(DEFAULT_TIME_FROM, "now")
+        .timezone("browser")
+        .tooltip(dashboard_models.DashboardCursorSync.CROSSHAIR)
+        .timepicker(dashboard_builders.TimePicker().refresh_intervals(["30s", "1m", "5m", "15m", "1h"]))
+        .variables(variables(choice))
+        .links(
+            [
+                dashboard_builders.DashboardLink("Todo dashboards")
+                .type(dashboard_models.DashboardLinkType.DASHBOARDS)
+                .tags([PROJECT_TAG])
+                .as_dropdown(True)
+                .include_vars(True)
+                .keep_time(True),
+                *explore_links(choice.cloud),
+                *extra_links,
+            ]
+        )
+    )
+    for section in sections:
+        builder = builder.with_row(dashboard_builders.Row(section.title))
+        for panel in section.panels:
+            builder = builder.with_panel(panel)
+    return builder
+
+
+def to_model(builder: dashboard_builders.Dashboard) -> dict[str, Any]:
+    """Grafana's JSON model, with ids and refIds the SDK leaves to the caller: panel ids in layout
+    order (stable across renders, so links to `viewPanel=<id>` keep working) and refIds A, B, ..."""
+    model: dict[str, Any] = json.loads(json.dumps(builder.build(), cls=JSONEncoder))
+    for panel_id, panel in enumerate(model.get("panels", []), start=1):
+        panel["id"] = panel_id
+        if panel.get("options") is None and panel.get("type") != "row":
+            panel["options"] = {}
+        for letter, target in zip(string.ascii_uppercase, panel.get("targets") or [], strict=False):
+            target["refId"] = letter
+    return model
+
+
+DASHBOARD_TITLES: dict[str, str] = {
+    uids.OVERVIEW: "Todo / Overview",
+    uids.DAPR: "Todo / Dapr",
+    uids.KAFKA: "Todo / Kafka",
+    uids.KUBERNETES: "Todo / Kubernetes",
+    uids.PIPELINE: "Todo / Observability pipeline",
+}

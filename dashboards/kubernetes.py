@@ -1,0 +1,217 @@
+"""Todo / Kubernetes: the application's pods against their requests and limits, restarts, OOM kills
+and evictions. Cluster-wide views stay in kube-prometheus-stack's own dashboards (linked)."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders.dashboard import Dashboard, DashboardLink
+from grafana_foundation_sdk.models.dashboard import DashboardLinkType
+
+from dashboards import uids
+from dashboards.common import (
+    DASHBOARD_TITLES,
+    KUBERNETES_MIXIN_TAG,
+    NAMESPACE,
+    RATE,
+    SERVICE_PODS,
+    Section,
+    Thresholds,
+    VariableChoice,
+    dashboard,
+    graph,
+    q,
+    sel,
+)
+from settings import StackSettings
+
+# cAdvisor also reports a pod-level cgroup (container="") and the pause container (container="POD").
+CONTAINERS = sel(NAMESPACE, SERVICE_PODS, 'container!=""', 'container!="POD"')
+PODS = sel(NAMESPACE, SERVICE_PODS)
+OOM_KILLED = sel(NAMESPACE, SERVICE_PODS, 'reason="OOMKilled"')
+EVICTED = sel(NAMESPACE, SERVICE_PODS, 'reason="Evicted"')
+CRASH_LOOPING = sel(NAMESPACE, SERVICE_PODS, 'reason="CrashLoopBackOff"')
+DEPLOYMENTS = sel(NAMESPACE, 'deployment=~"$service"')
+
+
+def _resource(resource: str) -> str:
+    return sel(NAMESPACE, SERVICE_PODS, f'resource="{resource}"')
+
+
+def cpu(settings: StackSettings) -> Section:
+    usage = f"sum by (pod, container) (rate(container_cpu_usage_seconds_total{CONTAINERS}[{RATE}]))"
+    limit = f"sum by (pod, container) (kube_pod_container_resource_limits{_resource('cpu')})"
+    threshold = settings.alerting.thresholds.resource_usage_percent / 100
+    return Section(
+        "CPU",
+        [
+            graph(
+                "CPU usage against requests and limits",
+                "Cores used per container, with the container's request and limit.",
+                [
+                    q(usage, "used {{pod}}/{{container}}"),
+                    q(
+                        f"sum by (pod, container) (kube_pod_container_resource_requests{_resource('cpu')})",
+                        "request {{pod}}/{{container}}",
+                    ),
+                    q(limit, "limit {{pod}}/{{container}}"),
+                ],
+                unit="cores",
+                width=12,
+            ),
+            graph(
+                "CPU used, share of limit",
+                "Usage / limit per container (containers without a CPU limit are absent). Dashed: "
+                "alerting.thresholds.resourceUsagePercent.",
+                [q(f"{usage}\n/\n{limit}", "{{pod}}/{{container}}")],
+                unit="percentunit",
+                width=6,
+                thresholds=Thresholds(critical=threshold),
+            ),
+            graph(
+                "CPU throttling",
+                "Share of CFS periods in which the container was throttled.",
+                [
+                    q(
+                        "sum by (pod, container) "
+                        f"(rate(container_cpu_cfs_throttled_periods_total{CONTAINERS}[{RATE}]))\n/\n"
+                        f"sum by (pod, container) (rate(container_cpu_cfs_periods_total{CONTAINERS}[{RATE}]))",
+                        "{{pod}}/{{container}}",
+                    )
+                ],
+                unit="percentunit",
+                width=6,
+            ),
+        ],
+    )
+
+
+def memory(settings: StackSettings) -> Section:
+    working_set = f"sum by (pod, container) (container_memory_working_set_bytes{CONTAINERS})"
+    limit = f"sum by (pod, container) (kube_pod_container_resource_limits{_resource('memory')})"
+    threshold = settings.alerting.thresholds.resource_usage_percent / 100
+    return Section(
+        "Memory",
+        [
+            graph(
+                "Memory working set against requests and limits",
+                "Working set (what the OOM killer looks at) per container, with request and limit.",
+                [
+                    q(working_set, "used {{pod}}/{{container}}"),
+                    q(
+                        f"sum by (pod, container) (kube_pod_container_resource_requests{_resource('memory')})",
+                        "request {{pod}}/{{container}}",
+                    ),
+                    q(limit, "limit {{pod}}/{{container}}"),
+                ],
+                unit="bytes",
+                width=12,
+            ),
+            graph(
+                "Memory used, share of limit",
+                "Working set / limit per container. Dashed: alerting.thresholds.resourceUsagePercent.",
+                [q(f"{working_set}\n/\n{limit}", "{{pod}}/{{container}}")],
+                unit="percentunit",
+                width=12,
+                thresholds=Thresholds(critical=threshold),
+            ),
+        ],
+    )
+
+
+def disruptions() -> Section:
+    return Section(
+        "Restarts, OOM kills, evictions",
+        [
+            graph(
+                "Container restarts",
+                "Restarts per container over the last hour.",
+                [
+                    q(
+                        f"sum by (pod, container) (increase(kube_pod_container_status_restarts_total{PODS}[1h]))",
+                        "{{pod}}/{{container}}",
+                    )
+                ],
+                unit="short",
+                width=8,
+            ),
+            graph(
+                "OOM kills",
+                "Containers whose last termination was OOMKilled, and OOM events the kernel reported.",
+                [
+                    q(
+                        f"sum by (pod, container) (kube_pod_container_status_last_terminated_reason{OOM_KILLED})",
+                        "last terminated OOMKilled {{pod}}/{{container}}",
+                    ),
+                    q(
+                        f"sum by (pod, container) (increase(container_oom_events_total{CONTAINERS}[{RATE}]))",
+                        "OOM events {{pod}}/{{container}}",
+                    ),
+                ],
+                unit="short",
+                width=8,
+            ),
+            graph(
+                "Evicted and crash-looping pods",
+                "Pods evicted by the kubelet (node pressure) and containers waiting in CrashLoopBackOff.",
+                [
+                    q(
+                        f"sum by (pod) (kube_pod_status_reason{EVICTED})",
+                        "evicted {{pod}}",
+                    ),
+                    q(
+                        f"sum by (pod, container) (kube_pod_container_status_waiting_reason{CRASH_LOOPING})",
+                        "crash loop {{pod}}/{{container}}",
+                    ),
+                ],
+                unit="short",
+                width=8,
+            ),
+            graph(
+                "Available replicas",
+                "Available replicas against the desired count per Deployment (= service).",
+                [
+                    q(
+                        f"sum by (deployment) (kube_deployment_status_replicas_available{DEPLOYMENTS})",
+                        "available {{deployment}}",
+                    ),
+                    q(
+                        f"sum by (deployment) (kube_deployment_spec_replicas{DEPLOYMENTS})",
+                        "desired {{deployment}}",
+                    ),
+                ],
+                unit="short",
+                width=12,
+                height=6,
+            ),
+            graph(
+                "Network traffic per pod",
+                "Bytes per second received and sent per pod.",
+                [
+                    q(f"sum by (pod) (rate(container_network_receive_bytes_total{PODS}[{RATE}]))", "in {{pod}}"),
+                    q(f"sum by (pod) (rate(container_network_transmit_bytes_total{PODS}[{RATE}]))", "out {{pod}}"),
+                ],
+                unit="Bps",
+                width=12,
+                height=6,
+            ),
+        ],
+    )
+
+
+def build(settings: StackSettings) -> Dashboard:
+    chart_dashboards = (
+        DashboardLink("Kubernetes (cluster dashboards)")
+        .type(DashboardLinkType.DASHBOARDS)
+        .tags([KUBERNETES_MIXIN_TAG])
+        .as_dropdown(True)
+        .include_vars(False)
+        .keep_time(True)
+    )
+    return dashboard(
+        uids.KUBERNETES,
+        DASHBOARD_TITLES[uids.KUBERNETES],
+        "The Todo services' pods: CPU and memory against requests and limits, restarts, OOM kills, evictions.",
+        ["todo", "kubernetes"],
+        VariableChoice(settings.cloud, settings.application_namespaces, [s.name for s in settings.services]),
+        [cpu(settings), memory(settings), disruptions()],
+        extra_links=[chart_dashboards],
+    )

@@ -1,0 +1,1 @@
+"""The alert lab: the stack's rendered rules and routing on real Prometheus and Alertmanager servers."""

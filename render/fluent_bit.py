@@ -1,0 +1,350 @@
+"""Fluent Bit's complete classic configuration (service, inputs, filters, parsers, outputs), exactly as
+the chart's ConfigMap carries it to /fluent-bit/etc/conf/. Pure: settings and the sink's plain values
+(ids, endpoints) in, text out. Credentials never appear here: outputs name `${ENV}` variables that the
+pod reads from a Kubernetes Secret, or files mounted from one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from settings.model import StackSettings
+
+Options = list[tuple[str, str]]
+
+CONFIG_DIR = "/fluent-bit/etc/conf"
+# A hostPath, so tail offsets and buffered chunks survive a pod restart or a sink outage.
+STATE_DIR = "/var/fluent-bit/state"
+STORAGE_PATH = f"{STATE_DIR}/flb-storage/"
+# The chart's `metricsPort` default: the Service port `http` that the ServiceMonitor scrapes.
+METRICS_PORT = 2020
+
+# Tags carry namespace, pod and container (`kube.<ns>.<pod>.<container>`): Stackdriver's k8s_container
+# resource reads them from the tag, and the kubernetes filter parses them with TAG_PARSER.
+CONTAINER_TAG_PREFIX = "kube."
+CONTAINER_MATCH = "kube.*"
+AUDIT_TAG_PREFIX = "audit."
+AUDIT_MATCH = "audit.*"
+TAG_PARSER = "kube_tag"
+CONTAINER_LOG_PATH = "/var/log/containers/*.log"
+CONTAINER_FILE_REGEX = (
+    r"var.log.containers.(?<pod_name>[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)"
+    r"_(?<namespace_name>[^_]+)_(?<container_name>.+)-(?<docker_id>[a-z0-9]{64})\.log$"
+)
+
+# Probe and scrape access logs are noise (app contract); Dapr's own /v1.0/healthz calls do not match.
+NOISE_ACCESS_LOG = r"(GET|HEAD) /(healthz|readyz|metrics)([?/][^ ]*)? HTTP/"
+
+# In-memory bounds, sized to stay well under the container's memory limit: chunks are ~2 MB each.
+MAX_CHUNKS_UP = 64
+BACKLOG_MEM_LIMIT = "32M"
+EMITTER_MEM_BUF_LIMIT = "16M"
+
+
+@dataclass(frozen=True)
+class SinkOutputs:
+    """What a cloud's sink contributes: the plugin options of its two destinations, without `Match`
+    and delivery settings (added here so that every output gets them), plus filters only it needs."""
+
+    logs: Options
+    audit: Options
+    filters: list[tuple[str, Options]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FluentBitConfig:
+    service: str
+    inputs: str
+    filters: str
+    outputs: str
+    parsers: str
+
+    def files(self) -> dict[str, str]:
+        """The files of /fluent-bit/etc/conf/ as the chart's ConfigMap template assembles them."""
+        return {
+            "fluent-bit.conf": "".join((self.service, self.inputs, self.filters, self.outputs)),
+            "custom_parsers.conf": self.parsers,
+        }
+
+    def chart_values(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "inputs": self.inputs,
+            "filters": self.filters,
+            "outputs": self.outputs,
+            "customParsers": self.parsers,
+        }
+
+
+def format_section(header: str, options: Options) -> str:
+    width = max(len(key) for key, _ in options)
+    lines = [f"[{header}]"] + [f"    {key.ljust(width)} {value}" for key, value in options]
+    return "\n".join(lines) + "\n\n"
+
+
+def service_section() -> str:
+    return format_section(
+        "SERVICE",
+        [
+            ("Daemon", "Off"),
+            ("Flush", "1"),
+            ("Log_Level", "info"),
+            ("Parsers_File", f"{CONFIG_DIR}/custom_parsers.conf"),
+            ("HTTP_Server", "On"),
+            ("HTTP_Listen", "0.0.0.0"),
+            ("HTTP_Port", str(METRICS_PORT)),
+            ("Health_Check", "On"),
+            ("storage.path", STORAGE_PATH),
+            ("storage.sync", "normal"),
+            ("storage.checksum", "off"),
+            ("storage.max_chunks_up", str(MAX_CHUNKS_UP)),
+            ("storage.backlog.mem_limit", BACKLOG_MEM_LIMIT),
+            ("storage.metrics", "on"),
+            # Back off up to 5 minutes between retries, so a long outage costs little CPU.
+            ("scheduler.base", "5"),
+            ("scheduler.cap", "300"),
+        ],
+    )
+
+
+def inputs_section() -> str:
+    return format_section(
+        "INPUT",
+        [
+            ("Name", "tail"),
+            ("Alias", "containers"),
+            ("Path", CONTAINER_LOG_PATH),
+            # cri on AKS/GKE/OKE (containerd); docker for minikube's default runtime.
+            ("multiline.parser", "docker, cri"),
+            ("Tag_Regex", CONTAINER_FILE_REGEX),
+            ("Tag", f"{CONTAINER_TAG_PREFIX}<namespace_name>.<pod_name>.<container_name>"),
+            ("DB", f"{STATE_DIR}/tail-containers.db"),
+            ("DB.locking", "true"),
+            ("Skip_Long_Lines", "On"),
+            ("Refresh_Interval", "10"),
+            ("storage.type", "filesystem"),
+        ],
+    )
+
+
+def common_filters() -> list[tuple[str, Options]]:
+    return [
+        # First, as the docs require: it re-emits joined records at the head of the pipeline.
+        (
+            "FILTER",
+            [
+                ("Name", "multiline"),
+                ("Alias", "python-tracebacks"),
+                ("Match", CONTAINER_MATCH),
+                ("multiline.key_content", "log"),
+                ("multiline.parser", "python"),
+                ("buffer", "on"),
+                ("flush_ms", "2000"),
+                ("emitter_name", "multiline_emitter"),
+                ("emitter_storage.type", "filesystem"),
+                ("emitter_mem_buf_limit", EMITTER_MEM_BUF_LIMIT),
+            ],
+        ),
+        (
+            "FILTER",
+            [
+                ("Name", "kubernetes"),
+                ("Alias", "kubernetes-metadata"),
+                ("Match", CONTAINER_MATCH),
+                ("Kube_Tag_Prefix", CONTAINER_TAG_PREFIX),
+                ("Regex_Parser", TAG_PARSER),
+                ("Merge_Log", "On"),
+                ("Keep_Log", "Off"),
+                ("K8S-Logging.Parser", "On"),
+                ("K8S-Logging.Exclude", "On"),
+                ("Labels", "On"),
+                ("Annotations", "Off"),
+                ("Buffer_Size", "256k"),
+            ],
+        ),
+        (
+            "FILTER",
+            [
+                ("Name", "grep"),
+                ("Alias", "drop-probe-access-logs"),
+                ("Match", CONTAINER_MATCH),
+                ("Logical_Op", "or"),
+                ("Exclude", f"message {NOISE_ACCESS_LOG}"),
+                ("Exclude", f"log {NOISE_ACCESS_LOG}"),
+            ],
+        ),
+        # Audit records leave the container stream (KEEP false) and only reach the audit destination.
+        (
+            "FILTER",
+            [
+                ("Name", "rewrite_tag"),
+                ("Alias", "route-audit-records"),
+                ("Match", CONTAINER_MATCH),
+                ("Rule", f"$log_type ^audit$ {AUDIT_TAG_PREFIX}$TAG false"),
+                ("Emitter_Name", "audit_emitter"),
+                ("Emitter_Storage.type", "filesystem"),
+                ("Emitter_Mem_Buf_Limit", EMITTER_MEM_BUF_LIMIT),
+            ],
+        ),
+    ]
+
+
+def parsers_section() -> str:
+    # Splits `<ns>.<pod>.<container>` (after Kube_Tag_Prefix); pod names may contain dots, the others not.
+    return format_section(
+        "PARSER",
+        [
+            ("Name", TAG_PARSER),
+            ("Format", "regex"),
+            ("Regex", r"^(?<namespace_name>[^.]+)\.(?<pod_name>.+)\.(?<container_name>[^.]+)$"),
+        ],
+    )
+
+
+def delivery_options(settings: StackSettings) -> Options:
+    """Every output: a bounded on-disk queue, and retries until the sink is back."""
+    return [
+        ("storage.total_limit_size", settings.logging.buffer_limit),
+        ("Retry_Limit", "no_limits"),
+    ]
+
+
+def output_section(match: str, options: Options, settings: StackSettings) -> str:
+    name, *rest = options
+    return format_section("OUTPUT", [name, ("Match", match), *rest, *delivery_options(settings)])
+
+
+def render_fluent_bit(settings: StackSettings, sink: SinkOutputs) -> FluentBitConfig:
+    filters = common_filters() + list(sink.filters)
+    return FluentBitConfig(
+        service=service_section(),
+        inputs=inputs_section(),
+        filters="".join(format_section(header, options) for header, options in filters),
+        outputs=output_section(CONTAINER_MATCH, sink.logs, settings)
+        + output_section(AUDIT_MATCH, sink.audit, settings),
+        parsers=parsers_section(),
+    )
+
+
+# Per-cloud destinations. Each returns the plugin options only; `render_fluent_bit` adds the rest.
+
+
+def azure_outputs(
+    tenant_id: str,
+    client_id: str,
+    client_secret_env: str,
+    dce_url: str,
+    dcr_immutable_id: str,
+    logs_table: str,
+    audit_table: str,
+) -> SinkOutputs:
+    def one(alias: str, table: str) -> Options:
+        return [
+            ("Name", "azure_logs_ingestion"),
+            ("Alias", alias),
+            ("Tenant_Id", tenant_id),
+            ("Client_Id", client_id),
+            ("Client_Secret", "${" + client_secret_env + "}"),
+            ("Dce_Url", dce_url),
+            ("Dcr_Id", dcr_immutable_id),
+            # The plugin posts to stream `Custom-<Table_Name>`, which the rule declares.
+            ("Table_Name", table),
+            ("Time_Generated", "true"),
+            ("Time_Key", "TimeGenerated"),
+            ("Compress", "true"),
+        ]
+
+    return SinkOutputs(logs=one("azure-container-logs", logs_table), audit=one("azure-audit-logs", audit_table))
+
+
+def stackdriver_outputs(
+    cluster_name: str, cluster_location: str, logs_log_name: str, audit_log_name: str
+) -> SinkOutputs:
+    def one(alias: str, tag_prefix: str) -> Options:
+        return [
+            ("Name", "stackdriver"),
+            ("Alias", alias),
+            ("Resource", "k8s_container"),
+            ("K8s_Cluster_Name", cluster_name),
+            ("K8s_Cluster_Location", cluster_location),
+            ("Tag_Prefix", tag_prefix),
+            ("Severity_Key", "level"),
+            ("Trace_Key", "trace_id"),
+            ("Span_Id_Key", "span_id"),
+            ("Autoformat_Stackdriver_Trace", "true"),
+        ]
+
+    # Fixed log names let the log router send each stream to its bucket (default: one name per tag).
+    log_name_key = "logging.googleapis.com/logName"
+    return SinkOutputs(
+        logs=one("gcp-container-logs", CONTAINER_TAG_PREFIX),
+        audit=one("gcp-audit-logs", AUDIT_TAG_PREFIX + CONTAINER_TAG_PREFIX),
+        filters=[
+            (
+                "FILTER",
+                [
+                    ("Name", "modify"),
+                    ("Alias", "gcp-log-name"),
+                    ("Match", CONTAINER_MATCH),
+                    ("Set", f"{log_name_key} {logs_log_name}"),
+                ],
+            ),
+            (
+                "FILTER",
+                [
+                    ("Name", "modify"),
+                    ("Alias", "gcp-audit-log-name"),
+                    ("Match", AUDIT_MATCH),
+                    ("Set", f"{log_name_key} {audit_log_name}"),
+                ],
+            ),
+        ],
+    )
+
+
+def oracle_outputs(
+    namespace: str,
+    logs_group_id: str,
+    audit_group_id: str,
+    log_source_name: str,
+    config_file: str,
+    cluster_name: str,
+) -> SinkOutputs:
+    def one(alias: str, group_id: str) -> Options:
+        return [
+            ("Name", "oracle_log_analytics"),
+            ("Alias", alias),
+            ("Namespace", namespace),
+            ("Config_File_Location", config_file),
+            ("Profile_Name", "DEFAULT"),
+            ("Oci_La_Log_Group_Id", group_id),
+            ("Oci_La_Log_Source_Name", log_source_name),
+            ("Oci_La_Global_Metadata", f"cluster {cluster_name}"),
+            ("tls", "On"),
+            ("tls.verify", "On"),
+        ]
+
+    return SinkOutputs(logs=one("oci-container-logs", logs_group_id), audit=one("oci-audit-logs", audit_group_id))
+
+
+def loki_outputs(host: str, port: int, cluster_name: str) -> SinkOutputs:
+    # Few, bounded labels (Loki indexes them); everything else stays in the JSON line.
+    base_labels = (
+        f"job=fluent-bit, cluster={cluster_name}, namespace=$kubernetes['namespace_name'], "
+        "container=$kubernetes['container_name']"
+    )
+
+    def one(alias: str, labels: str) -> Options:
+        return [
+            ("Name", "loki"),
+            ("Alias", alias),
+            ("Host", host),
+            ("Port", str(port)),
+            ("Labels", labels),
+            ("Line_Format", "json"),
+        ]
+
+    return SinkOutputs(
+        logs=one("loki-container-logs", base_labels + ", log_type=app"),
+        audit=one("loki-audit-logs", base_labels + ", log_type=audit"),
+    )

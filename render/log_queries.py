@@ -1,0 +1,136 @@
+"""What the log stores hold and how people search them: the columns of the records Fluent Bit sends
+(one list serves the Azure table schema and the Data Collection Rule's stream declaration), and the
+three saved searches of the issue in each cloud's query language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Record fields after the pipeline: the app contract's JSON fields (merged by the kubernetes filter),
+# daprd's JSON fields, the unparsed `log` line of non-JSON output, and the Kubernetes metadata map.
+# Audit records are assumed to carry `task_id`, `action` and `user_id` besides the common fields.
+COMMON_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("TimeGenerated", "datetime"),
+    ("timestamp", "string"),
+    ("level", "string"),
+    ("service", "string"),
+    ("logger", "string"),
+    ("message", "string"),
+    ("trace_id", "string"),
+    ("span_id", "string"),
+    ("request_id", "string"),
+    ("log_type", "string"),
+    ("stream", "string"),
+    ("kubernetes", "dynamic"),
+)
+CONTAINER_COLUMNS = (
+    *COMMON_COLUMNS,
+    ("exc_info", "string"),
+    ("log", "string"),
+    ("msg", "string"),
+    ("app_id", "string"),
+    ("scope", "string"),
+)
+AUDIT_COLUMNS = (*COMMON_COLUMNS, ("task_id", "string"), ("action", "string"), ("user_id", "string"))
+
+# Azure: Log Analytics tables use `dateTime`, DCR stream declarations lowercase `datetime`.
+TABLE_TYPES = {"datetime": "dateTime", "string": "string", "dynamic": "dynamic"}
+
+
+def table_columns(columns: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"name": name, "type": TABLE_TYPES[kind]} for name, kind in columns]
+
+
+def stream_columns(columns: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"name": name, "type": kind} for name, kind in columns]
+
+
+def stream_name(table: str) -> str:
+    """The stream `azure_logs_ingestion` posts to for `Table_Name table`."""
+    return f"Custom-{table}"
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    key: str
+    title: str
+    query: str
+    # KQL functions take parameters; other languages use a placeholder the user replaces.
+    parameters: str = ""
+
+
+def kql_queries(logs_table: str, audit_table: str) -> list[SavedQuery]:
+    return [
+        SavedQuery(
+            "errors-by-service",
+            "Errors by service",
+            f"{logs_table}\n"
+            '| where level in ("ERROR", "CRITICAL") or tostring(level) =~ "error"\n'
+            "| extend svc = coalesce(service, app_id, tostring(kubernetes.container_name))\n"
+            "| summarize errors = count() by svc, bin(TimeGenerated, 5m)\n"
+            "| render timechart",
+        ),
+        SavedQuery(
+            "logs-of-trace",
+            "All logs of one trace_id",
+            f"union {logs_table}, {audit_table}\n| where trace_id == traceId\n| order by TimeGenerated asc",
+            parameters="traceId:string",
+        ),
+        SavedQuery(
+            "audit-trail-of-task",
+            "Audit trail of one task",
+            f"{audit_table}\n| where task_id == taskId\n| order by TimeGenerated asc",
+            parameters="taskId:string",
+        ),
+    ]
+
+
+def cloud_logging_queries(project: str, logs_log_name: str, audit_log_name: str) -> list[SavedQuery]:
+    logs = f'logName="projects/{project}/logs/{logs_log_name}"'
+    audit = f'logName="projects/{project}/logs/{audit_log_name}"'
+    return [
+        SavedQuery("errors-by-service", "Errors by service", f"{logs}\nseverity>=ERROR"),
+        SavedQuery(
+            "logs-of-trace",
+            "All logs of one trace_id (replace TRACE_ID)",
+            f'({logs} OR {audit})\ntrace="projects/{project}/traces/TRACE_ID"',
+        ),
+        SavedQuery(
+            "audit-trail-of-task",
+            "Audit trail of one task (replace TASK_ID)",
+            f'{audit}\njsonPayload.task_id="TASK_ID"',
+        ),
+    ]
+
+
+def logql_queries() -> list[SavedQuery]:
+    return [
+        SavedQuery(
+            "errors-by-service",
+            "Errors by service",
+            'sum by (service) (count_over_time({job="fluent-bit", log_type="app"} | json '
+            '| level=~"ERROR|CRITICAL" [5m]))',
+        ),
+        SavedQuery("logs-of-trace", "All logs of one trace_id", '{job="fluent-bit"} | json | trace_id="TRACE_ID"'),
+        SavedQuery(
+            "audit-trail-of-task",
+            "Audit trail of one task",
+            '{job="fluent-bit", log_type="audit"} | json | task_id="TASK_ID"',
+        ),
+    ]
+
+
+def oci_queries(logs_group: str, audit_group: str) -> list[SavedQuery]:
+    return [
+        SavedQuery(
+            "errors-by-service",
+            "Errors by service",
+            f"'Log Group' = '{logs_group}' and level in (ERROR, CRITICAL) | stats count by service",
+        ),
+        SavedQuery("logs-of-trace", "All logs of one trace_id", "trace_id = 'TRACE_ID' | sort Time"),
+        SavedQuery(
+            "audit-trail-of-task",
+            "Audit trail of one task",
+            f"'Log Group' = '{audit_group}' and task_id = 'TASK_ID' | sort Time",
+        ),
+    ]

@@ -1,0 +1,56 @@
+"""Values of the Loki chart for the local stack: one monolithic Loki on a filesystem volume, ordinary
+logs kept `logging.retentionDays`, the audit stream (`log_type="audit"`) `logging.auditRetentionDays`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from settings.model import StackSettings
+
+RELEASE_NAME = "loki"
+HTTP_PORT = 3100
+
+
+def service_host(namespace: str) -> str:
+    # The chart names the monolithic Service after the release when the release name contains "loki".
+    return f"{RELEASE_NAME}.{namespace}.svc.cluster.local"
+
+
+def render_loki_values(settings: StackSettings) -> dict[str, Any]:
+    logs_hours = settings.logging.retention_days * 24
+    audit_hours = settings.logging.audit_retention_days * 24
+    persistence: dict[str, Any] = {"enabled": True, "size": "10Gi"}
+    if settings.cluster.storage_class:
+        persistence["storageClass"] = settings.cluster.storage_class
+    return {
+        "deploymentMode": "Monolithic",
+        "loki": {
+            "auth_enabled": False,
+            "commonConfig": {"replication_factor": 1},
+            "storage": {"type": "filesystem"},
+            "schemaConfig": {
+                "configs": [
+                    {
+                        "from": "2024-04-01",
+                        "store": "tsdb",
+                        "object_store": "filesystem",
+                        "schema": "v13",
+                        "index": {"prefix": "index_", "period": "24h"},
+                    }
+                ]
+            },
+            "limits_config": {
+                "retention_period": f"{logs_hours}h",
+                "retention_stream": [{"selector": '{log_type="audit"}', "priority": 1, "period": f"{audit_hours}h"}],
+            },
+            # Retention is enforced by the compactor only when this is on.
+            "compactor": {"retention_enabled": True, "delete_request_store": "filesystem"},
+        },
+        "singleBinary": {"replicas": 1, "persistence": persistence},
+        # Caches, canary, gateway and the Helm test are for larger installs; locally they only cost memory.
+        "chunksCache": {"enabled": False},
+        "resultsCache": {"enabled": False},
+        "lokiCanary": {"enabled": False},
+        "test": {"enabled": False},
+        "gateway": {"enabled": False},
+    }

@@ -1,0 +1,179 @@
+"""ServiceMonitors and PodMonitors for the application, its Dapr sidecars, the Dapr control plane
+and the optional ZooKeeper / Schema Registry (Strimzi's broker and controller monitors belong to
+the Kafka capability). Pure: settings in, manifests out; components/monitors.py applies them.
+
+Every monitor lives in the metrics namespace and names its targets' namespaces in
+`namespaceSelector.matchNames`: the program owns that namespace, and the application's namespaces
+may not exist yet when the stack is deployed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from catalog.metrics import DAPR_SIDECAR
+from settings.model import ServiceSettings, StackSettings
+
+API_VERSION = "monitoring.coreos.com/v1"
+
+# From the app contract: every Service of the app carries this label and names its port `http`.
+APP_PART_OF_LABEL = "app.kubernetes.io/part-of"
+APP_PART_OF = "todo"
+APP_PORT_NAME = "http"
+
+# Set by Dapr's sidecar injector on every pod it injected with metrics on (pkg/injector consts).
+DAPR_METRICS_ENABLED_LABEL = "dapr.io/metrics-enabled"
+DAPR_SIDECAR_PORT = "dapr-metrics"
+# The Dapr Helm chart puts this on every control-plane pod (global.k8sLabels) and names the port `metrics`.
+DAPR_CONTROL_PLANE_LABELS = {"app.kubernetes.io/part-of": "dapr"}
+DAPR_CONTROL_PLANE_PORT = "metrics"
+# daprd answers on any path of its metrics port; the Dapr chart's scrape annotation uses `/`.
+DAPR_METRICS_PATH = "/"
+
+STRIMZI_METRICS_PORT = "tcp-prometheus"
+SCHEMA_REGISTRY_LABELS = {"app.kubernetes.io/name": "schema-registry"}
+SCHEMA_REGISTRY_PORT = "metrics"
+
+# A scrape returning more samples than this fails as a whole (up == 0, TargetDown fires), which
+# turns a cardinality explosion into an alert instead of a slow Prometheus.
+DAPR_SIDECAR_SAMPLE_LIMIT = 4000
+APP_SAMPLE_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class MonitorManifest:
+    kind: str
+    name: str
+    namespace: str
+    # `app.kubernetes.io/component` of the object, i.e. what it watches.
+    component: str
+    spec: dict[str, Any]
+
+
+def dapr_sidecar_keep_regex() -> str:
+    """Only the sidecar series some rule or dashboard may use (catalog.metrics.DAPR_SIDECAR)."""
+    return "(" + "|".join(re.escape(name) for name in sorted(DAPR_SIDECAR)) + ")"
+
+
+def app_service_monitor(service: ServiceSettings, settings: StackSettings) -> MonitorManifest:
+    return MonitorManifest(
+        kind="ServiceMonitor",
+        name=f"app-{service.name}",
+        namespace=settings.metrics.namespace,
+        component=service.name,
+        spec={
+            "selector": {"matchLabels": {APP_PART_OF_LABEL: APP_PART_OF}},
+            "namespaceSelector": {"matchNames": [service.namespace]},
+            "sampleLimit": APP_SAMPLE_LIMIT,
+            "endpoints": [
+                {
+                    "port": APP_PORT_NAME,
+                    "path": service.metrics_path,
+                    # The contract names no per-service label, only the Service name: keep that one.
+                    # Dapr's own `<app-id>-dapr` Services are dropped here too.
+                    "relabelings": [
+                        {
+                            "action": "keep",
+                            "sourceLabels": ["__meta_kubernetes_service_name"],
+                            "regex": re.escape(service.name),
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+
+
+def dapr_sidecar_pod_monitor(settings: StackSettings) -> MonitorManifest:
+    return MonitorManifest(
+        kind="PodMonitor",
+        name="dapr-sidecars",
+        namespace=settings.metrics.namespace,
+        component="dapr-sidecar",
+        spec={
+            "selector": {"matchLabels": {DAPR_METRICS_ENABLED_LABEL: "true"}},
+            "namespaceSelector": {"matchNames": list(settings.application_namespaces)},
+            "sampleLimit": DAPR_SIDECAR_SAMPLE_LIMIT,
+            "podMetricsEndpoints": [
+                {
+                    "port": DAPR_SIDECAR_PORT,
+                    "path": DAPR_METRICS_PATH,
+                    # The target's namespace is authoritative; honoring the sidecar's own labels would
+                    # also let an exposition overwrite pod/job/instance.
+                    "honorLabels": False,
+                    "metricRelabelings": [
+                        {"action": "keep", "sourceLabels": ["__name__"], "regex": dapr_sidecar_keep_regex()},
+                        # daprd's `namespace` is always the pod's own, already on the series as
+                        # `namespace`: the renamed copy is a duplicate.
+                        {"action": "labeldrop", "regex": "exported_namespace"},
+                    ],
+                }
+            ],
+        },
+    )
+
+
+def dapr_control_plane_pod_monitor(settings: StackSettings) -> MonitorManifest:
+    return MonitorManifest(
+        kind="PodMonitor",
+        name="dapr-control-plane",
+        namespace=settings.metrics.namespace,
+        component="dapr-control-plane",
+        spec={
+            "selector": {"matchLabels": dict(DAPR_CONTROL_PLANE_LABELS)},
+            "namespaceSelector": {"matchNames": [settings.metrics.dapr_namespace]},
+            # Here Dapr's `namespace` names the application a request was about (injection, certificate
+            # signing); it stays, as `exported_namespace`, next to the pod's `namespace` (dapr-system).
+            "podMetricsEndpoints": [{"port": DAPR_CONTROL_PLANE_PORT, "path": DAPR_METRICS_PATH, "honorLabels": False}],
+        },
+    )
+
+
+def zookeeper_pod_monitor(settings: StackSettings) -> MonitorManifest:
+    kafka = settings.kafka
+    return MonitorManifest(
+        kind="PodMonitor",
+        name="kafka-zookeeper",
+        namespace=settings.metrics.namespace,
+        component="zookeeper",
+        spec={
+            "selector": {
+                "matchLabels": {
+                    "strimzi.io/cluster": kafka.cluster_name,
+                    "strimzi.io/name": f"{kafka.cluster_name}-zookeeper",
+                }
+            },
+            "namespaceSelector": {"matchNames": [kafka.namespace]},
+            "podMetricsEndpoints": [{"port": STRIMZI_METRICS_PORT, "path": "/metrics"}],
+        },
+    )
+
+
+def schema_registry_service_monitor(settings: StackSettings) -> MonitorManifest:
+    return MonitorManifest(
+        kind="ServiceMonitor",
+        name="schema-registry",
+        namespace=settings.metrics.namespace,
+        component="schema-registry",
+        spec={
+            "selector": {"matchLabels": dict(SCHEMA_REGISTRY_LABELS)},
+            "namespaceSelector": {"matchNames": [settings.kafka.namespace]},
+            "endpoints": [{"port": SCHEMA_REGISTRY_PORT, "path": "/metrics"}],
+        },
+    )
+
+
+def scrape_targets(settings: StackSettings) -> list[MonitorManifest]:
+    """Every monitor this capability creates, in the metrics namespace."""
+    manifests = [app_service_monitor(s, settings) for s in settings.services if s.exposes_metrics]
+    manifests.append(dapr_sidecar_pod_monitor(settings))
+    manifests.append(dapr_control_plane_pod_monitor(settings))
+    # Only an in-cluster (Strimzi) Kafka has pods to scrape; managed vendors report through their
+    # metrics endpoint, which the Kafka capability scrapes.
+    if settings.kafka.mode == "strimzi" and settings.kafka.zookeeper:
+        manifests.append(zookeeper_pod_monitor(settings))
+    if settings.kafka.mode == "strimzi" and settings.kafka.schema_registry:
+        manifests.append(schema_registry_service_monitor(settings))
+    return manifests

@@ -1,0 +1,299 @@
+"""Thanos long-term storage as data: objstore config per cloud, compactor retention flags, chart values.
+
+Pure functions from settings; components/long_term_storage.py and the per-cloud modules apply them.
+Names that must agree across releases (service accounts, the sidecars' discovery service, the objstore
+Secret) are computed here once, so the identity bindings and the charts cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from settings.model import StackSettings
+
+# Field names thanos-io/objstore accepts per `type`, read from the `yaml:"..."` tags of each provider's
+# Config struct at commit 71d60dfee488 (the objstore version in Thanos v0.42.4's go.mod):
+# providers/azure/azure.go, providers/gcs/gcs.go, providers/s3/s3.go, providers/oci/oci.go.
+OBJSTORE_FIELDS: dict[str, frozenset[str]] = {
+    "AZURE": frozenset(
+        {
+            "az_tenant_id",
+            "client_id",
+            "client_secret",
+            "storage_account",
+            "storage_account_key",
+            "storage_connection_string",
+            "storage_create_container",
+            "container",
+            "endpoint",
+            "user_assigned_id",
+            "max_retries",
+            "reader_config",
+            "pipeline_config",
+            "http_config",
+            "msi_resource",
+        }
+    ),
+    "GCS": frozenset(
+        {
+            "bucket",
+            "service_account",
+            "use_grpc",
+            "grpc_conn_pool_size",
+            "http_config",
+            "chunk_size_bytes",
+            "max_retries",
+        }
+    ),
+    "S3": frozenset(
+        {
+            "bucket",
+            "endpoint",
+            "region",
+            "disable_dualstack",
+            "aws_sdk_auth",
+            "access_key",
+            "insecure",
+            "signature_version2",
+            "secret_key",
+            "session_token",
+            "put_user_metadata",
+            "http_config",
+            "trace",
+            "list_objects_version",
+            "bucket_lookup_type",
+            "send_content_md5",
+            "disable_multipart",
+            "part_size",
+            "sse_config",
+            "sts_endpoint",
+            "max_retries",
+        }
+    ),
+    "OCI": frozenset(
+        {
+            "provider",
+            "bucket",
+            "compartment_ocid",
+            "tenancy_ocid",
+            "user_ocid",
+            "region",
+            "fingerprint",
+            "privatekey",
+            "passphrase",
+            "part_size",
+            "max_request_retries",
+            "request_retry_interval",
+            "http_config",
+        }
+    ),
+}
+# objstore's OCI provider switch (providers/oci/oci.go): the values `provider` may take.
+OCI_PROVIDERS = frozenset({"default", "instance-principal", "raw", "oke-workload-identity"})
+
+OBJSTORE_TYPE_BY_CLOUD = {"azure": "AZURE", "gcp": "GCS", "oci": "OCI", "local": "S3"}
+
+OBJSTORE_SECRET_NAME = "thanos-objstore"
+OBJSTORE_SECRET_KEY = "objstore.yaml"
+# The chart's `fullnameOverride`: object and service account names stay `thanos-<component>`.
+THANOS_FULLNAME = "thanos"
+AZURE_CONTAINER = "thanos"
+
+# Prometheus Operator's default `replicaExternalLabelName`: every replica's samples carry it, so Query
+# merges the replicas by dropping it.
+PROMETHEUS_REPLICA_LABEL = "prometheus_replica"
+GRPC_PORT = 10901
+HTTP_PORT = 10902
+CLUSTER_DOMAIN = "cluster.local"
+
+LOCAL_STORE_NAME = "thanos-object-store"
+LOCAL_STORE_PORT = 7070
+LOCAL_STORE_ACCESS_KEY = "thanos"
+
+GRAFANA_DATASOURCE_UID = "thanos"
+
+
+@dataclass(frozen=True)
+class ServiceAccountRef:
+    """A Kubernetes service account that reads or writes the bucket."""
+
+    component: str
+    namespace: str
+    name: str
+
+    @property
+    def subject(self) -> str:
+        """The OIDC subject Kubernetes puts in its projected service account tokens."""
+        return f"system:serviceaccount:{self.namespace}:{self.name}"
+
+
+def kube_prometheus_fullname(release_name: str) -> str:
+    """kube-prometheus-stack's `fullname` helper: the release name if it contains the chart name,
+    else `<release>-kube-prometheus-stack`, cut at 26 characters."""
+    chart = "kube-prometheus-stack"
+    full = release_name if chart in release_name else f"{release_name}-{chart}"
+    return full[:26].rstrip("-")
+
+
+def prometheus_service_account(settings: StackSettings) -> ServiceAccountRef:
+    """The service account kube-prometheus-stack gives Prometheus (and so its Thanos sidecar)."""
+    name = f"{kube_prometheus_fullname(settings.metrics.release_name)}-prometheus"
+    return ServiceAccountRef("prometheus", settings.metrics.namespace, name)
+
+
+def thanos_service_account(settings: StackSettings, component: str) -> ServiceAccountRef:
+    return ServiceAccountRef(component, settings.metrics.namespace, f"{THANOS_FULLNAME}-{component}")
+
+
+def bucket_service_accounts(settings: StackSettings) -> list[ServiceAccountRef]:
+    """Every service account whose pods touch the bucket. Query is not one: it reads through the
+    store gateway and the sidecars over gRPC."""
+    return [
+        prometheus_service_account(settings),
+        thanos_service_account(settings, "store-gateway"),
+        thanos_service_account(settings, "compact"),
+    ]
+
+
+def sidecar_discovery_endpoint(settings: StackSettings) -> str:
+    """The sidecars behind kube-prometheus-stack's headless `thanos-discovery` service, one gRPC
+    endpoint per Prometheus replica (SRV lookup of the `grpc` port)."""
+    service = f"{kube_prometheus_fullname(settings.metrics.release_name)}-thanos-discovery"
+    return f"dnssrv+_grpc._tcp.{service}.{settings.metrics.namespace}.svc.{CLUSTER_DOMAIN}"
+
+
+def query_url(settings: StackSettings) -> str:
+    return f"http://{THANOS_FULLNAME}-query.{settings.metrics.namespace}.svc:{HTTP_PORT}"
+
+
+def bucket_name(settings: StackSettings) -> str:
+    """The storage account (Azure) or bucket name: globally unique names on Azure and GCP, so the
+    default carries the cluster name (and the project on GCP)."""
+    configured = settings.metrics.long_term.bucket_name
+    if configured:
+        return configured
+    cluster = settings.cluster.name
+    if settings.cloud == "azure":
+        return re.sub(r"[^a-z0-9]", "", f"{cluster}thanos".lower())[:24]
+    if settings.cloud == "gcp" and settings.gcp is not None:
+        return f"{settings.gcp.project}-{cluster}-thanos"[:63].rstrip("-")
+    return f"{cluster}-thanos"
+
+
+def local_store_endpoint(settings: StackSettings) -> str:
+    return f"{LOCAL_STORE_NAME}.{settings.metrics.namespace}.svc:{LOCAL_STORE_PORT}"
+
+
+def objstore_config(settings: StackSettings, local_secret_key: str = "") -> dict[str, Any]:
+    """Thanos' objstore configuration. On the clouds it carries no credential: Azure and GCP pick up
+    workload identity through their default credential chains, OCI through `oke-workload-identity`."""
+    cloud = settings.cloud
+    name = bucket_name(settings)
+    config: dict[str, Any]
+    if cloud == "azure":
+        config = {"storage_account": name, "container": AZURE_CONTAINER}
+    elif cloud == "gcp":
+        config = {"bucket": name}
+    elif cloud == "oci":
+        region = settings.oci.region if settings.oci is not None else ""
+        config = {"provider": "oke-workload-identity", "bucket": name, "region": region}
+    else:
+        config = {
+            "bucket": name,
+            "endpoint": local_store_endpoint(settings),
+            "insecure": True,
+            "bucket_lookup_type": "path",
+            "access_key": LOCAL_STORE_ACCESS_KEY,
+            "secret_key": local_secret_key,
+        }
+    return {"type": OBJSTORE_TYPE_BY_CLOUD[cloud], "config": config}
+
+
+def compactor_retention_args(settings: StackSettings) -> list[str]:
+    long_term = settings.metrics.long_term
+    return [
+        f"--retention.resolution-raw={long_term.raw_retention}",
+        f"--retention.resolution-5m={long_term.five_minute_retention}",
+        f"--retention.resolution-1h={long_term.one_hour_retention}",
+    ]
+
+
+def _persistence(settings: StackSettings, size: str) -> dict[str, Any]:
+    persistence: dict[str, Any] = {"enabled": True, "size": size}
+    # Without a class the chart falls back to its literal default "standard" (minikube's name).
+    if settings.cluster.storage_class:
+        persistence["storageClass"] = settings.cluster.storage_class
+    return persistence
+
+
+def chart_values(
+    settings: StackSettings,
+    monitoring_labels: dict[str, str],
+    service_account_annotations: dict[str, Any],
+    pod_labels: dict[str, str],
+) -> dict[str, Any]:
+    """Values of the stevehipwell `thanos` chart (keys from its values.yaml at 1.24.1)."""
+    long_term = settings.metrics.long_term
+
+    def bucket_reader(component: str) -> dict[str, Any]:
+        return {
+            "serviceAccount": {
+                "create": True,
+                "name": thanos_service_account(settings, component).name,
+                "annotations": dict(service_account_annotations),
+            },
+            "podLabels": dict(pod_labels),
+        }
+
+    query_replicas = long_term.query_replicas
+    return {
+        "fullnameOverride": THANOS_FULLNAME,
+        # Prometheus' sidecars read the same Secret, so it lives outside the chart.
+        "objstoreConfig": {"create": False, "name": OBJSTORE_SECRET_NAME, "key": OBJSTORE_SECRET_KEY},
+        "serviceMonitor": {"enabled": True, "additionalLabels": dict(monitoring_labels)},
+        "logFormat": "json",
+        "additionalReplicaLabels": [PROMETHEUS_REPLICA_LABEL],
+        "additionalEndpoints": [sidecar_discovery_endpoint(settings)],
+        "query": {
+            "enabled": True,
+            "replicas": query_replicas,
+            "serviceAccount": {"create": True, "name": thanos_service_account(settings, "query").name},
+            "podDisruptionBudget": {"enabled": query_replicas > 1, "maxUnavailable": 1},
+        },
+        "storeGateway": {
+            "enabled": True,
+            **bucket_reader("store-gateway"),
+            "persistence": _persistence(settings, long_term.store_gateway_storage_size),
+        },
+        "compact": {
+            "enabled": True,
+            **bucket_reader("compact"),
+            # Offline deduplication of the Prometheus replicas is irreversible and experimental in
+            # Thanos; both replicas' blocks are kept and Query deduplicates at read time instead.
+            "deduplication": {"enabled": False},
+            "persistence": _persistence(settings, long_term.compactor_storage_size),
+            # Downsampling (5m after 40h, 1h after 10d) is on unless --downsampling.disable is given.
+            "extraArgs": compactor_retention_args(settings),
+        },
+    }
+
+
+def grafana_datasource(settings: StackSettings) -> dict[str, Any]:
+    """An explicit Thanos Query datasource (Grafana provisioning format). It is not the default: the
+    default `Prometheus` datasource itself points at Thanos Query (ThanosSidecarInputs.query_url),
+    so dashboards keep their datasource uid."""
+    return {
+        "name": "Thanos",
+        "type": "prometheus",
+        "uid": GRAFANA_DATASOURCE_UID,
+        "access": "proxy",
+        "url": query_url(settings),
+        "isDefault": False,
+        "jsonData": {
+            "prometheusType": "Thanos",
+            "httpMethod": "POST",
+            "timeInterval": settings.metrics.prometheus.scrape_interval,
+        },
+    }

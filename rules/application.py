@@ -1,0 +1,125 @@
+"""The app's own signals: 5xx ratio, P95 latency of critical routes, chat/LLM and agent-tool failures."""
+
+from __future__ import annotations
+
+from dashboards import uids
+from rules.model import Alert, Recording, RuleGroup, any_of, regex_literal
+from settings.model import ServiceSettings, StackSettings
+
+# Long enough to ride out one failed scrape or a rolling restart, short enough to page within minutes.
+ERROR_RATIO_FOR = "2m"
+FAILURE_RATIO_FOR = "5m"
+
+
+def probe_and_scrape_paths(service: ServiceSettings) -> list[str]:
+    """Handlers that are not user traffic: probes and the scrape itself."""
+    return [service.health_path, service.liveness_path, service.metrics_path]
+
+
+def critical_handlers(service: ServiceSettings) -> str:
+    """A `handler=~` operand for the service's critical route prefixes (the instrumentator reports templates)."""
+    return "|".join(f"{regex_literal(route)}.*" for route in sorted(service.critical_routes))
+
+
+def error_ratio_record(window: str) -> str:
+    return f"service:http_requests_5xx:ratio_rate{window}"
+
+
+def build(settings: StackSettings) -> list[RuleGroup]:
+    t = settings.alerting.thresholds
+    window = t.error_rate_window
+    instrumented = [s for s in settings.services if s.exposes_metrics]
+    rules: list[Recording | Alert] = []
+    if instrumented:
+        excluded = any_of([p for s in instrumented for p in probe_and_scrape_paths(s)])
+        user_traffic = f'service=~"{any_of([s.name for s in instrumented])}", handler!~"{excluded}"'
+        traffic = f"http_requests_total{{{user_traffic}}}"
+        failed = f'http_requests_total{{{user_traffic}, status="5xx"}}'
+        rules += [
+            Recording(
+                "service:http_requests:rate5m",
+                f"sum by (namespace, service, status) (rate({traffic}[5m]))",
+            ),
+            Recording(
+                error_ratio_record(window),
+                # `or ... * 0` yields 0 rather than no sample for a service that never answered 5xx.
+                f"(\n  sum by (namespace, service) (rate({failed}[{window}]))\n"
+                f"  or sum by (namespace, service) (rate({traffic}[{window}])) * 0\n)\n"
+                f"/\n(sum by (namespace, service) (rate({traffic}[{window}])) > 0)",
+            ),
+        ]
+    for service in instrumented:
+        rules.append(
+            Alert(
+                "ServiceHighErrorRate",
+                f'{error_ratio_record(window)}{{service="{service.name}"}} * 100 > {t.error_rate_percent:g}',
+                severity="critical" if service.critical else "warning",
+                duration=ERROR_RATIO_FOR,
+                labels={"service": service.name},
+                summary=f"{service.name} answers more than {t.error_rate_percent:g}% of requests with 5xx",
+                description=(
+                    f'{{{{ $value | printf "%.2f" }}}}% of {service.name} requests in namespace '
+                    f"{{{{ $labels.namespace }}}} failed with a 5xx over the last {window} "
+                    f"(threshold {t.error_rate_percent:g}%)."
+                ),
+                dashboard=uids.OVERVIEW,
+            )
+        )
+    for service in (s for s in instrumented if s.critical_routes):
+        selector = f'service="{service.name}", handler=~"{critical_handlers(service)}"'
+        rules.append(
+            Alert(
+                "ServiceHighLatency",
+                "histogram_quantile(0.95, sum by (namespace, service, le) "
+                f"(rate(http_request_duration_seconds_bucket{{{selector}}}[5m])))\n> {t.latency_p95_seconds:g}",
+                severity="critical" if service.critical else "warning",
+                duration=t.latency_for,
+                labels={"service": service.name},
+                summary=f"P95 latency of {service.name} critical routes is above {t.latency_p95_seconds:g}s",
+                description=(
+                    f"P95 latency of {', '.join(sorted(service.critical_routes))} on {service.name} is "
+                    f"{{{{ $value | humanizeDuration }}}} (threshold {t.latency_p95_seconds:g}s for {t.latency_for})."
+                ),
+                dashboard=uids.OVERVIEW,
+            )
+        )
+    if any(s.kind == "api" for s in settings.services):
+        rules += chat_alerts(settings)
+    return [RuleGroup("application", rules)] if rules else []
+
+
+def chat_alerts(settings: StackSettings) -> list[Recording | Alert]:
+    """chat-api's business counters (app contract): chat outcomes and MCP tool calls."""
+    t = settings.alerting.thresholds
+    return [
+        Alert(
+            "ChatRequestsFailing",
+            'sum by (namespace, service, outcome) (rate(todo_chat_requests_total{outcome=~"error|timeout"}[5m]))\n'
+            "/ ignoring (outcome) group_left\n"
+            "sum by (namespace, service) (rate(todo_chat_requests_total[5m])) * 100\n"
+            f"> {t.error_rate_percent:g}",
+            severity="critical",
+            duration=FAILURE_RATIO_FOR,
+            summary="Chat requests end in {{ $labels.outcome }} above " + f"{t.error_rate_percent:g}%",
+            description=(
+                '{{ $value | printf "%.2f" }}% of chat requests on {{ $labels.service }} ended with outcome '
+                "{{ $labels.outcome }} over 5m (threshold " + f"{t.error_rate_percent:g}%): "
+                "the LLM provider is failing or too slow."
+            ),
+            dashboard=uids.OVERVIEW,
+        ),
+        Alert(
+            "AgentToolCallsFailing",
+            'sum by (namespace, service, tool) (rate(todo_agent_tool_calls_total{outcome="error"}[5m]))\n'
+            "/\nsum by (namespace, service, tool) (rate(todo_agent_tool_calls_total[5m])) * 100\n"
+            f"> {t.error_rate_percent:g}",
+            severity="warning",
+            duration=FAILURE_RATIO_FOR,
+            summary="Agent tool {{ $labels.tool }} fails above " + f"{t.error_rate_percent:g}%",
+            description=(
+                '{{ $value | printf "%.2f" }}% of {{ $labels.tool }} MCP tool calls on {{ $labels.service }} '
+                "failed over 5m (threshold " + f"{t.error_rate_percent:g}%)."
+            ),
+            dashboard=uids.OVERVIEW,
+        ),
+    ]

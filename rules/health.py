@@ -1,0 +1,32 @@
+"""Health of the app seen from outside: the blackbox exporter's probes of each readiness endpoint."""
+
+from __future__ import annotations
+
+from dashboards import uids
+from render.blackbox import PROBE_JOB
+from rules.model import Alert, Rule, RuleGroup
+from settings.model import StackSettings
+
+# Three failed probes in a row (30s interval): longer than a rolling restart keeps a pod unready.
+PROBE_FAILING_FOR = "2m"
+
+
+def build(settings: StackSettings) -> list[RuleGroup]:
+    alerts: list[Rule] = [
+        Alert(
+            "ServiceHealthProbeFailing",
+            f'probe_success{{job="{PROBE_JOB}", service="{service.name}"}} == 0',
+            severity="critical" if service.critical else "warning",
+            duration=PROBE_FAILING_FOR,
+            labels={"service": service.name},
+            summary=f"{service.name} does not answer its readiness probe",
+            description=(
+                f"The blackbox exporter's GET of {{{{ $labels.instance }}}} has failed for {PROBE_FAILING_FOR} "
+                "(probe_success = {{ $value }}): the service is not ready to serve "
+                "(database, Dapr sidecar or the service itself)."
+            ),
+            dashboard=uids.OVERVIEW,
+        )
+        for service in settings.services
+    ]
+    return [RuleGroup("health", alerts)]

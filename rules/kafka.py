@@ -1,0 +1,234 @@
+"""Kafka through kafka_exporter, Strimzi's JMX metrics and Dapr pub/sub: the recording rules the
+alerts and the Kafka dashboard read, and the alerts on lag, processing time, drops and broker health."""
+
+from __future__ import annotations
+
+from dashboards import uids
+from rules.model import Alert, Recording, RuleGroup, any_of, as_service
+from settings.model import StackSettings
+
+LAG = "kafka:consumergroup_lag:sum"
+CONSUME_RATE = "kafka:consumergroup_consume_rate:rate5m"
+LAG_SECONDS = "kafka:consumergroup_lag_seconds:estimate"
+PRODUCE_RATE = "kafka:topic_produce_rate:rate5m"
+PUBLISH_RATE = "dapr:pubsub_egress:rate5m"
+PRODUCER_ERRORS = "dapr:pubsub_egress_failed:rate5m"
+INGRESS_RATE = "dapr:pubsub_ingress:rate5m"
+PROCESSING_P95_MS = "dapr:pubsub_ingress_latency_ms:p95_5m"
+
+# A consumer that falls behind during a deploy catches up within minutes; lag that lasts is real.
+LAG_FOR = "10m"
+BROKER_FOR = "5m"
+PUBSUB_FOR = "5m"
+
+
+def recordings(settings: StackSettings) -> list[Recording]:
+    return [
+        # kafka_exporter reports -1 for partitions where the group never committed an offset.
+        Recording(LAG, "sum by (consumergroup, topic) (kafka_consumergroup_lag >= 0)"),
+        Recording(CONSUME_RATE, "sum by (consumergroup, topic) (rate(kafka_consumergroup_current_offset[5m]))"),
+        # Only where the group consumes: a stalled group has no estimate (and KafkaConsumerLagHigh still fires).
+        Recording(LAG_SECONDS, f"{LAG}\n/ on (consumergroup, topic)\n({CONSUME_RATE} > 0)"),
+        Recording(PRODUCE_RATE, "sum by (topic) (rate(kafka_topic_partition_current_offset[5m]))"),
+        Recording(
+            PUBLISH_RATE,
+            as_service("sum by (namespace, app_id, topic) (rate(dapr_component_pubsub_egress_count[5m]))", "app_id"),
+        ),
+        Recording(
+            PRODUCER_ERRORS,
+            as_service(
+                'sum by (namespace, app_id, topic) (rate(dapr_component_pubsub_egress_count{success="false"}[5m]))',
+                "app_id",
+            ),
+        ),
+        Recording(
+            INGRESS_RATE,
+            as_service(
+                "sum by (namespace, app_id, topic, process_status) (rate(dapr_component_pubsub_ingress_count[5m]))",
+                "app_id",
+            ),
+        ),
+        Recording(
+            PROCESSING_P95_MS,
+            as_service(
+                "histogram_quantile(0.95, sum by (namespace, app_id, topic, le) "
+                "(rate(dapr_component_pubsub_ingress_latencies_bucket[5m])))",
+                "app_id",
+            ),
+        ),
+    ]
+
+
+def lag_alerts(settings: StackSettings) -> list[Alert]:
+    t = settings.alerting.thresholds
+    return [
+        Alert(
+            "KafkaConsumerLagHigh",
+            as_service(LAG, "consumergroup") + f" > {t.consumer_lag_messages}",
+            severity="warning",
+            duration=LAG_FOR,
+            summary="Consumer group {{ $labels.consumergroup }} is behind on {{ $labels.topic }}",
+            description=(
+                "{{ $labels.consumergroup }} has {{ $value }} unconsumed messages on {{ $labels.topic }} "
+                f"(threshold {t.consumer_lag_messages} messages for {LAG_FOR})."
+            ),
+            dashboard=uids.KAFKA,
+        ),
+        Alert(
+            "KafkaConsumerLagDelayHigh",
+            as_service(LAG_SECONDS, "consumergroup") + f" > {t.consumer_lag_seconds}",
+            severity="warning",
+            duration=LAG_FOR,
+            summary="Consumer group {{ $labels.consumergroup }} is minutes behind on {{ $labels.topic }}",
+            description=(
+                "At its current consume rate {{ $labels.consumergroup }} needs {{ $value | humanizeDuration }} "
+                f"to catch up on {{{{ $labels.topic }}}} (threshold {t.consumer_lag_seconds}s for {LAG_FOR})."
+            ),
+            dashboard=uids.KAFKA,
+        ),
+    ]
+
+
+def processing_alerts(settings: StackSettings) -> list[Alert]:
+    t = settings.alerting.thresholds
+    threshold_ms = round(t.kafka_processing_p95_seconds * 1000)
+    ratio = t.error_rate_percent
+    return [
+        Alert(
+            "KafkaMessageProcessingSlow",
+            f"{PROCESSING_P95_MS} > {threshold_ms}",
+            severity="warning",
+            duration=t.latency_for,
+            summary="{{ $labels.service }} processes {{ $labels.topic }} messages slowly",
+            description=(
+                "P95 time for {{ $labels.service }} to handle a {{ $labels.topic }} message is "
+                f'{{{{ $value | printf "%.0f" }}}} ms (threshold {threshold_ms} ms for {t.latency_for}).'
+            ),
+            dashboard=uids.KAFKA,
+        ),
+        Alert(
+            "DaprPubsubMessagesDropped",
+            f'{INGRESS_RATE}{{process_status="drop"}} > 0',
+            severity="warning",
+            duration=PUBSUB_FOR,
+            summary="{{ $labels.service }} drops {{ $labels.topic }} messages",
+            description=(
+                "Dapr drops {{ $value | humanize }} {{ $labels.topic }} messages per second for "
+                "{{ $labels.service }}: the app answered DROP or the message could not be delivered; "
+                "dropped messages are not redelivered."
+            ),
+            dashboard=uids.KAFKA,
+        ),
+        Alert(
+            "DaprPubsubRetriesHigh",
+            f'{INGRESS_RATE}{{process_status="retry"}}\n/ ignoring (process_status)\n'
+            f"sum without (process_status) ({INGRESS_RATE}) * 100 > {ratio:g}",
+            severity="warning",
+            duration=PUBSUB_FOR,
+            summary="{{ $labels.service }} asks Dapr to retry {{ $labels.topic }} messages",
+            description=(
+                '{{ $value | printf "%.2f" }}% of {{ $labels.topic }} deliveries to {{ $labels.service }} '
+                f"end in RETRY over 5m (threshold {ratio:g}%)."
+            ),
+            dashboard=uids.KAFKA,
+        ),
+        Alert(
+            "KafkaProducerErrors",
+            f"{PRODUCER_ERRORS}\n/\n({PUBLISH_RATE} > 0) * 100 > {ratio:g}",
+            severity="critical",
+            duration=PUBSUB_FOR,
+            summary="{{ $labels.service }} fails to publish to {{ $labels.topic }}",
+            description=(
+                '{{ $value | printf "%.2f" }}% of publishes by {{ $labels.service }} to {{ $labels.topic }} '
+                f"failed over 5m (threshold {ratio:g}%): events are being lost unless the app retries."
+            ),
+            dashboard=uids.KAFKA,
+        ),
+    ]
+
+
+def consumer_group_alerts(settings: StackSettings) -> list[Alert]:
+    groups = [s.name for s in settings.services if s.subscribes]
+    if not groups:
+        return []
+    return [
+        Alert(
+            "KafkaConsumerGroupNoMembers",
+            as_service(
+                f'max by (consumergroup) (kafka_consumergroup_members{{consumergroup=~"{any_of(groups)}"}})',
+                "consumergroup",
+            )
+            + " == 0",
+            severity="critical",
+            duration=BROKER_FOR,
+            summary="Consumer group {{ $labels.consumergroup }} has no members",
+            description=(
+                "Consumer group {{ $labels.consumergroup }} has {{ $value }} members: its topics are not "
+                "processed until {{ $labels.service }} reconnects."
+            ),
+            dashboard=uids.KAFKA,
+        )
+    ]
+
+
+def broker_alerts(settings: StackSettings) -> list[Alert]:
+    alerts = [
+        Alert(
+            "KafkaUnderReplicatedPartitions",
+            "sum by (topic) (kafka_topic_partition_under_replicated_partition) > 0",
+            severity="warning",
+            duration=BROKER_FOR,
+            summary="Topic {{ $labels.topic }} has under-replicated partitions",
+            description=(
+                "{{ $value }} partitions of {{ $labels.topic }} have fewer in-sync replicas than replicas: "
+                "one more broker failure can lose data."
+            ),
+            dashboard=uids.KAFKA,
+        )
+    ]
+    if settings.kafka.mode != "strimzi":
+        # A managed vendor runs the controllers and does not expose their JMX metrics.
+        return alerts
+    kafka = f'namespace="{settings.kafka.namespace}"'
+    return [
+        *alerts,
+        Alert(
+            "KafkaOfflinePartitions",
+            f"sum(kafka_controller_kafkacontroller_offlinepartitionscount{{{kafka}}}) > 0",
+            severity="critical",
+            duration="1m",
+            summary="Kafka has offline partitions",
+            description=(
+                f"{{{{ $value }}}} partitions of {settings.kafka.cluster_name} have no leader: "
+                "producers and consumers of those partitions are stopped."
+            ),
+            dashboard=uids.KAFKA,
+        ),
+        Alert(
+            "KafkaNoActiveController",
+            f"sum(kafka_controller_kafkacontroller_activecontrollercount{{{kafka}}}) < 1",
+            severity="critical",
+            duration=BROKER_FOR,
+            summary="Kafka has no active controller",
+            description=(
+                f"{settings.kafka.cluster_name} reports {{{{ $value }}}} active KRaft controllers: metadata "
+                "changes, leader elections and topic creation are blocked."
+            ),
+            dashboard=uids.KAFKA,
+        ),
+    ]
+
+
+def build(settings: StackSettings) -> list[RuleGroup]:
+    return [
+        RuleGroup(
+            "kafka",
+            [
+                *recordings(settings),
+                *lag_alerts(settings),
+                *processing_alerts(settings),
+                *consumer_group_alerts(settings),
+                *broker_alerts(settings),
+            ],
+        )
+    ]

@@ -1,0 +1,114 @@
+"""What kube-prometheus-stack does not ship (see rules/shipped.py): evicted pods, OOMKilled containers,
+and the app's services running close to their CPU or memory limit."""
+
+from __future__ import annotations
+
+from dashboards import uids
+from rules.model import Alert, RuleGroup, any_of, pods_of, service_from_pod
+from settings.model import StackSettings
+
+USAGE_FOR = "15m"
+# Restarts are counted over a window longer than a scrape gap, so one OOM kill is never missed.
+RESTART_WINDOW = "10m"
+
+
+def watched_namespaces(settings: StackSettings) -> str:
+    """The app's namespaces, Dapr's, Kafka's and this stack's own: evictions and OOM kills there matter."""
+    return any_of(
+        [
+            *settings.application_namespaces,
+            settings.metrics.dapr_namespace,
+            settings.kafka.namespace,
+            settings.metrics.namespace,
+            settings.logging.namespace,
+            settings.tracing.namespace,
+        ]
+    )
+
+
+def build(settings: StackSettings) -> list[RuleGroup]:
+    t = settings.alerting.thresholds
+    namespaces = f'namespace=~"{watched_namespaces(settings)}"'
+    app_containers = (
+        f'namespace=~"{any_of(settings.application_namespaces)}", pod=~"{pods_of(settings.services)}", '
+        'container!="", container!="POD"'
+    )
+    alerts = [
+        Alert(
+            "PodEvicted",
+            service_from_pod(
+                f'max by (namespace, pod, reason) (kube_pod_status_reason{{reason="Evicted", {namespaces}}})',
+                settings.services,
+            )
+            + " > 0",
+            severity="warning",
+            summary="Pod {{ $labels.namespace }}/{{ $labels.pod }} was evicted",
+            description=(
+                "The kubelet evicted {{ $labels.namespace }}/{{ $labels.pod }} (Evicted = {{ "
+                "$value }}; node under memory, disk or PID "
+                "pressure, or ephemeral storage over its limit)."
+            ),
+            dashboard=uids.KUBERNETES,
+        ),
+        Alert(
+            "ContainerOomKilled",
+            service_from_pod(
+                f"sum by (namespace, pod, container) "
+                f"(increase(kube_pod_container_status_restarts_total{{{namespaces}}}[{RESTART_WINDOW}])) > 0\n"
+                "and on (namespace, pod, container)\n"
+                "max by (namespace, pod, container) "
+                f'(kube_pod_container_status_last_terminated_reason{{reason="OOMKilled", {namespaces}}}) == 1',
+                settings.services,
+            ),
+            severity="warning",
+            summary="Container {{ $labels.container }} of {{ $labels.pod }} was OOMKilled",
+            description=(
+                "{{ $labels.namespace }}/{{ $labels.pod }} container {{ $labels.container }} restarted "
+                f"{{{{ $value | humanize }}}} times in {RESTART_WINDOW} after running out of memory (OOMKilled)."
+            ),
+            dashboard=uids.KUBERNETES,
+        ),
+        Alert(
+            "ServiceCpuNearLimit",
+            service_from_pod(
+                "sum by (namespace, pod, container) "
+                f'(rate(container_cpu_usage_seconds_total{{job="kubelet", {app_containers}}}[5m]))\n'
+                "/ on (namespace, pod, container)\n"
+                "sum by (namespace, pod, container) "
+                f'(kube_pod_container_resource_limits{{resource="cpu", {app_containers}}})\n'
+                f"* 100 > {t.resource_usage_percent:g}",
+                settings.services,
+            ),
+            severity="warning",
+            duration=USAGE_FOR,
+            summary="{{ $labels.service }} uses more than " + f"{t.resource_usage_percent:g}% of its CPU limit",
+            description=(
+                "{{ $labels.namespace }}/{{ $labels.pod }} container {{ $labels.container }} uses "
+                f'{{{{ $value | printf "%.0f" }}}}% of its CPU limit (threshold {t.resource_usage_percent:g}% '
+                f"for {USAGE_FOR}): it is about to be throttled."
+            ),
+            dashboard=uids.KUBERNETES,
+        ),
+        Alert(
+            "ServiceMemoryNearLimit",
+            service_from_pod(
+                "max by (namespace, pod, container) "
+                f'(container_memory_working_set_bytes{{job="kubelet", {app_containers}}})\n'
+                "/ on (namespace, pod, container)\n"
+                "sum by (namespace, pod, container) "
+                f'(kube_pod_container_resource_limits{{resource="memory", {app_containers}}})\n'
+                f"* 100 > {t.resource_usage_percent:g}",
+                settings.services,
+            ),
+            severity="warning",
+            duration=USAGE_FOR,
+            summary="{{ $labels.service }} uses more than " + f"{t.resource_usage_percent:g}% of its memory limit",
+            description=(
+                "{{ $labels.namespace }}/{{ $labels.pod }} container {{ $labels.container }} uses "
+                f'{{{{ $value | printf "%.0f" }}}}% of its memory limit (threshold {t.resource_usage_percent:g}% '
+                f"for {USAGE_FOR}): the next spike is an OOM kill."
+            ),
+            dashboard=uids.KUBERNETES,
+        ),
+    ]
+    return [RuleGroup("kubernetes", alerts)]

@@ -1,0 +1,118 @@
+"""Rules as data: alerts and recording rules, grouped, rendered to the Prometheus rule-file format.
+
+Also the few PromQL builders every domain needs, so that a selector or a bucket boundary is
+spelled one way everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from settings.model import ServiceSettings
+
+Severity = Literal["critical", "warning", "info"]
+
+# Characters RE2 treats as syntax; label values from config are matched literally.
+_REGEX_SYNTAX = set(r".+*?()[]{}|^$\\")
+
+
+@dataclass(frozen=True)
+class Alert:
+    name: str
+    expr: str
+    severity: Severity
+    summary: str
+    description: str
+    dashboard: str
+    duration: str = "0s"
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+
+    def with_annotations(self, **extra: str) -> Alert:
+        return replace(self, annotations={**extra, **self.annotations})
+
+    def to_dict(self) -> dict[str, Any]:
+        rule: dict[str, Any] = {"alert": self.name, "expr": self.expr}
+        if self.duration != "0s":
+            rule["for"] = self.duration
+        rule["labels"] = {"severity": self.severity, **self.labels}
+        rule["annotations"] = {"summary": self.summary, "description": self.description, **self.annotations}
+        return rule
+
+
+@dataclass(frozen=True)
+class Recording:
+    record: str
+    expr: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        rule: dict[str, Any] = {"record": self.record, "expr": self.expr}
+        if self.labels:
+            rule["labels"] = dict(self.labels)
+        return rule
+
+
+Rule = Alert | Recording
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """One Prometheus rule group; rules run in order, so alerts read recordings of the same evaluation."""
+
+    name: str
+    rules: list[Rule]
+
+    @property
+    def alerts(self) -> list[Alert]:
+        return [r for r in self.rules if isinstance(r, Alert)]
+
+    @property
+    def recordings(self) -> list[Recording]:
+        return [r for r in self.rules if isinstance(r, Recording)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": f"todo.{self.name}", "rules": [r.to_dict() for r in self.rules]}
+
+
+def regex_literal(value: str) -> str:
+    """`value` as an RE2 pattern matching itself, escaped for a PromQL double-quoted string."""
+    return "".join("\\\\" + c if c in _REGEX_SYNTAX else c for c in value)
+
+
+def any_of(values: list[str]) -> str:
+    """A PromQL `=~` operand matching exactly one of `values`."""
+    return "|".join(regex_literal(v) for v in sorted(set(values)))
+
+
+def bucket_label(boundary: float) -> str:
+    """A `le` matcher operand for a histogram bucket boundary.
+
+    Clients write integral boundaries as `1` (Go) or `1.0` (Python), and Prometheus 3 rewrites
+    them on ingestion; matching both keeps the rule right whichever wrote the sample.
+    """
+    text = repr(float(boundary))
+    if text.endswith(".0"):
+        return f"{regex_literal(text[:-2])}(\\\\.0)?"
+    return regex_literal(text)
+
+
+def as_service(expr: str, source_label: str) -> str:
+    """Copies `source_label` (a Dapr app id or a consumer group, both equal to the service name) to `service`."""
+    return f'label_replace({expr}, "service", "$1", "{source_label}", "(.*)")'
+
+
+def service_from_pod(expr: str, services: list[ServiceSettings]) -> str:
+    """Adds `service` to series of the services' Deployment pods (`<service>-<replicaset hash>-<pod hash>`)."""
+    names = any_of([s.name for s in services])
+    return f'label_replace({expr}, "service", "$1", "pod", "({names})-[a-z0-9]+-[a-z0-9]+")'
+
+
+def pods_of(services: list[ServiceSettings]) -> str:
+    """A `pod=~` operand selecting the services' Deployment pods."""
+    return f"({any_of([s.name for s in services])})-[a-z0-9]+-[a-z0-9]+"
+
+
+def percent(value: float) -> str:
+    return f"{value:g}"

@@ -1,0 +1,145 @@
+"""The observability pipeline itself: Fluent Bit, the OpenTelemetry Collector and, with long-term
+storage, Thanos. Prometheus' rule-evaluation and notification failures, Alertmanager's failed
+notifications and the Watchdog are shipped by kube-prometheus-stack (rules/shipped.py COVERED_BY_CHART)."""
+
+from __future__ import annotations
+
+from dashboards import uids
+from rules.model import Alert, RuleGroup
+from settings.model import StackSettings
+
+# Outputs and exporters retry on their own; only failures that outlast a few retry cycles are news.
+PIPELINE_FOR = "10m"
+UPLOAD_WINDOW = "30m"
+COMPACTION_WINDOW = "1h"
+
+
+def fluent_bit_alerts() -> list[Alert]:
+    by_output = "sum by (namespace, pod, name)"
+    return [
+        Alert(
+            "FluentBitOutputErrors",
+            f"{by_output} (rate(fluentbit_output_errors_total[5m])) > 0",
+            severity="warning",
+            duration=PIPELINE_FOR,
+            summary="Fluent Bit output {{ $labels.name }} fails on {{ $labels.pod }}",
+            description=(
+                "Fluent Bit output {{ $labels.name }} on {{ $labels.pod }} fails {{ $value | humanize }} "
+                f"chunks per second (for {PIPELINE_FOR}): logs are buffered on the node and retried."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
+        Alert(
+            "FluentBitOutputRetries",
+            f"{by_output} (rate(fluentbit_output_retries_total[5m])) > 0",
+            severity="info",
+            duration="30m",
+            summary="Fluent Bit output {{ $labels.name }} keeps retrying on {{ $labels.pod }}",
+            description=(
+                "Fluent Bit output {{ $labels.name }} on {{ $labels.pod }} has retried "
+                "{{ $value | humanize }} chunks per second for 30m: the destination is slow or throttling."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
+        Alert(
+            "FluentBitRecordsDropped",
+            f"{by_output} (rate(fluentbit_output_dropped_records_total[5m])) > 0\n"
+            f"or {by_output} (rate(fluentbit_output_retries_failed_total[5m])) > 0",
+            severity="critical",
+            duration="5m",
+            summary="Fluent Bit output {{ $labels.name }} drops logs on {{ $labels.pod }}",
+            description=(
+                "Fluent Bit output {{ $labels.name }} on {{ $labels.pod }} gives up on "
+                "{{ $value | humanize }} records or chunks per second: those logs are lost."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
+    ]
+
+
+def collector_alerts() -> list[Alert]:
+    return [
+        Alert(
+            "OtelCollectorRefusedSpans",
+            "sum by (namespace, pod, receiver) (rate(otelcol_receiver_refused_spans_total[5m])) > 0",
+            severity="warning",
+            duration=PIPELINE_FOR,
+            summary="OpenTelemetry Collector refuses spans on receiver {{ $labels.receiver }}",
+            description=(
+                "{{ $labels.pod }} refuses {{ $value | humanize }} spans per second on {{ $labels.receiver }}: "
+                "the memory limiter is engaged or the pipeline is saturated, so apps lose traces."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
+        Alert(
+            "OtelCollectorDroppedSpans",
+            "sum by (namespace, pod, exporter) (rate(otelcol_exporter_enqueue_failed_spans_total[5m])) > 0",
+            severity="warning",
+            duration="5m",
+            summary="OpenTelemetry Collector drops spans: exporter {{ $labels.exporter }} queue is full",
+            description=(
+                "{{ $labels.pod }} drops {{ $value | humanize }} spans per second because the sending queue "
+                "of {{ $labels.exporter }} is full."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
+        Alert(
+            "OtelCollectorExportFailures",
+            "sum by (namespace, pod, exporter) (rate(otelcol_exporter_send_failed_spans_total[5m])) > 0",
+            severity="warning",
+            duration=PIPELINE_FOR,
+            summary="OpenTelemetry Collector fails to export spans via {{ $labels.exporter }}",
+            description=(
+                "{{ $labels.pod }} fails to send {{ $value | humanize }} spans per second to "
+                f"{{{{ $labels.exporter }}}} (for {PIPELINE_FOR}): the tracing backend is down or rejects them."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
+    ]
+
+
+def thanos_alerts() -> list[Alert]:
+    return [
+        Alert(
+            "ThanosSidecarUploadFailures",
+            f"sum by (namespace, pod) (increase(thanos_shipper_upload_failures_total[{UPLOAD_WINDOW}])) > 0",
+            severity="warning",
+            summary="Thanos sidecar of {{ $labels.pod }} fails to upload blocks",
+            description=(
+                f"{{{{ $labels.pod }}}} failed {{{{ $value | humanize }}}} block uploads in {UPLOAD_WINDOW}: "
+                "metrics older than Prometheus' local retention will be missing from long-term storage."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
+        Alert(
+            "ThanosCompactorHalted",
+            "max by (namespace, pod) (thanos_compact_halted) == 1",
+            severity="critical",
+            duration="5m",
+            summary="Thanos compactor {{ $labels.pod }} has halted",
+            description=(
+                "{{ $labels.pod }} stopped compacting (halted = {{ $value }}) after an error it "
+                "cannot retry (overlapping or "
+                "corrupt blocks): downsampling and retention stop and the bucket grows."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
+        Alert(
+            "ThanosCompactionFailures",
+            "sum by (namespace, pod) "
+            f"(increase(thanos_compact_group_compactions_failures_total[{COMPACTION_WINDOW}])) > 0",
+            severity="warning",
+            summary="Thanos compactor {{ $labels.pod }} fails compactions",
+            description=(
+                f"{{{{ $labels.pod }}}} failed {{{{ $value | humanize }}}} compactions in {COMPACTION_WINDOW}."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
+    ]
+
+
+def build(settings: StackSettings) -> list[RuleGroup]:
+    groups = [RuleGroup("pipeline", [*fluent_bit_alerts(), *collector_alerts()])]
+    if settings.metrics.long_term.enabled:
+        groups.append(RuleGroup("long-term-storage", thanos_alerts()))
+    return groups

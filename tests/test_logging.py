@@ -1,0 +1,396 @@
+"""Logs: the Fluent Bit configuration every stack deploys (parsed from build/<stack>/fluent-bit/), and
+each cloud's sink resources (retention, identities, routing), from the offline render."""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import re
+from typing import Any
+
+import pytest
+
+from settings import ConfigError, parse_settings
+from settings.secrets import PLACEHOLDER_PREFIX
+from tests.harness import PRODUCTION_STACKS, Rendered
+from tools.mocks import COMPUTED_OUTPUTS
+
+Section = tuple[str, list[tuple[str, str]]]
+
+AUDIT_TAG = "audit.kube.todo.audit-service-7d9f.audit-service"
+CONTAINER_TAG = "kube.todo.chat-api-5c6b.chat-api"
+CLOUD_OF_STACK = {"local": "local", "prod": "azure", "prod-gcp": "gcp", "prod-oci": "oci"}
+MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
+
+
+def parse_classic(text: str) -> list[Section]:
+    """Fluent Bit's classic format: `[SECTION]` headers, then indented `key value` lines."""
+    sections: list[Section] = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        header = re.fullmatch(r"\[([A-Z_]+)\]", line.strip())
+        if header:
+            sections.append((header.group(1), []))
+            continue
+        assert line.startswith("    "), f"option outside a section: {line!r}"
+        key, _, value = line.strip().partition(" ")
+        sections[-1][1].append((key, value.strip()))
+    return sections
+
+
+def options(section: Section) -> dict[str, str]:
+    return {k.lower(): v for k, v in section[1]}
+
+
+def all_values(section: Section, key: str) -> list[str]:
+    return [v for k, v in section[1] if k.lower() == key.lower()]
+
+
+def config(rendered: Rendered) -> list[Section]:
+    return parse_classic(rendered.read("fluent-bit/fluent-bit.conf"))
+
+
+def of(sections: list[Section], header: str, name: str | None = None) -> list[Section]:
+    return [s for s in sections if s[0] == header and (name is None or options(s)["name"] == name)]
+
+
+def secret_masked(string_data: Any) -> bool:
+    """The render masks secret values, or the whole map once a secret is inside it."""
+    if isinstance(string_data, dict):
+        return bool(string_data) and set(string_data.values()) == {"[secret]"}
+    return string_data == "[secret]"
+
+
+def cloud(rendered: Rendered) -> str:
+    return CLOUD_OF_STACK[rendered.stack]
+
+
+def logging_settings(rendered: Rendered) -> dict[str, Any]:
+    import yaml
+
+    from tools.stackfile import stack_file
+
+    document = yaml.safe_load(stack_file(rendered.stack).read_text())["config"]
+    return document.get("todo-observability:logging") or {}
+
+
+# --- the pipeline, every stack ---------------------------------------------------------------------
+
+
+def test_every_output_buffers_on_disk_with_a_bound_and_retries_without_limit(rendered: Rendered) -> None:
+    sections = config(rendered)
+    outputs = of(sections, "OUTPUT")
+    assert len(outputs) == 2
+    for output in outputs:
+        opts = options(output)
+        assert opts["storage.total_limit_size"] == "2G", output
+        assert opts["retry_limit"] in {"no_limits", "False"}, output
+    service = options(of(sections, "SERVICE")[0])
+    assert service["storage.path"].startswith("/var/fluent-bit/state/")
+    for tail in of(sections, "INPUT", "tail"):
+        assert options(tail)["storage.type"] == "filesystem"
+    for emitter in of(sections, "FILTER", "rewrite_tag") + of(sections, "FILTER", "multiline"):
+        assert options(emitter)["emitter_storage.type"] == "filesystem"
+
+
+def test_storage_path_is_a_mounted_host_path(rendered: Rendered) -> None:
+    values = rendered.helm_values("fluent-bit")
+    path = options(of(config(rendered), "SERVICE")[0])["storage.path"]
+    host_paths = {v["name"]: v["hostPath"]["path"] for v in values["extraVolumes"] if "hostPath" in v}
+    mounts = {m["name"]: m["mountPath"] for m in values["extraVolumeMounts"]}
+    assert any(path.startswith(mounts[name]) and host_paths[name] == mounts[name] for name in host_paths)
+
+
+def test_pipeline_order_and_parsing(rendered: Rendered) -> None:
+    filters = of(config(rendered), "FILTER")
+    names = [options(f)["name"] for f in filters]
+    assert names[:4] == ["multiline", "kubernetes", "grep", "rewrite_tag"], "multiline must come first"
+    assert options(filters[0])["multiline.parser"] == "python"
+    kubernetes = options(filters[1])
+    assert kubernetes["merge_log"] == "On" and kubernetes["keep_log"] == "Off"
+    tail = options(of(config(rendered), "INPUT", "tail")[0])
+    assert "cri" in tail["multiline.parser"]
+    parsers = parse_classic(rendered.read("fluent-bit/custom_parsers.conf"))
+    tag_parser = options(of(parsers, "PARSER", kubernetes["regex_parser"])[0])
+    # The tag parser must split the tags that tail builds.
+    regex = re.compile(tag_parser["regex"].replace("(?<", "(?P<"))
+    match = regex.match(CONTAINER_TAG.removeprefix(kubernetes["kube_tag_prefix"]))
+    assert match and match.group("namespace_name") == "todo" and match.group("container_name") == "chat-api"
+
+
+def test_probe_access_logs_are_dropped_but_not_dapr_or_app_logs(rendered: Rendered) -> None:
+    grep = of(config(rendered), "FILTER", "grep")[0]
+    assert options(grep)["logical_op"] == "or"
+    patterns = [re.compile(v.split(" ", 1)[1]) for v in all_values(grep, "Exclude")]
+    assert {v.split(" ", 1)[0] for v in all_values(grep, "Exclude")} == {"log", "message"}
+    noise = [
+        '10.0.0.7:51234 - "GET /healthz HTTP/1.1" 200',
+        '10.0.0.7:51234 - "GET /readyz HTTP/1.1" 503',
+        '10.0.0.9:40000 - "GET /metrics HTTP/1.1" 200',
+    ]
+    kept = [
+        '10.0.0.7:51234 - "POST /api/chat HTTP/1.1" 200',
+        "HTTP API Called: GET /v1.0/healthz/outbound",
+        "task 42 created; see /healthzone docs",
+    ]
+    assert all(any(p.search(line) for p in patterns) for line in noise)
+    assert not any(p.search(line) for p in patterns for line in kept)
+
+
+def test_audit_records_reach_only_the_audit_destination(rendered: Rendered) -> None:
+    sections = config(rendered)
+    rewrite = options(of(sections, "FILTER", "rewrite_tag")[0])
+    key, regex, new_tag, keep = rewrite["rule"].split(" ")
+    assert key == "$log_type" and re.search(regex, "audit") and not re.search(regex, "app")
+    assert keep == "false", "the original record must not stay in the container stream"
+    assert fnmatch.fnmatchcase(new_tag.replace("$TAG", CONTAINER_TAG), "audit.*")
+    outputs = of(sections, "OUTPUT")
+    audit_tag = new_tag.replace("$TAG", CONTAINER_TAG)
+    receiving_audit = [o for o in outputs if fnmatch.fnmatchcase(audit_tag, options(o)["match"])]
+    receiving_app = [o for o in outputs if fnmatch.fnmatchcase(CONTAINER_TAG, options(o)["match"])]
+    assert len(receiving_audit) == 1 and len(receiving_app) == 1
+    assert receiving_audit[0] is not receiving_app[0]
+    audit, app = options(receiving_audit[0]), options(receiving_app[0])
+    destination_keys = ("table_name", "oci_la_log_group_id", "labels")
+    assert any(audit.get(k) != app.get(k) for k in destination_keys) or cloud(rendered) == "gcp"
+    if cloud(rendered) == "gcp":
+        names = {
+            options(f)["match"]: options(f)["set"]
+            for f in of(sections, "FILTER", "modify")
+            if options(f).get("set", "").startswith("logging.googleapis.com/logName")
+        }
+        assert names["audit.*"] != names["kube.*"]
+
+
+def test_credentials_come_only_from_env_or_secret_files(rendered: Rendered) -> None:
+    values = rendered.helm_values("fluent-bit")
+    env = {e["name"]: e for e in values.get("env", [])}
+    secret_volumes = {v["name"] for v in values["extraVolumes"] if "secret" in v}
+    secret_dirs = [m["mountPath"] for m in values["extraVolumeMounts"] if m["name"] in secret_volumes]
+    for output in of(config(rendered), "OUTPUT"):
+        for key, value in output[1]:
+            if re.search(r"secret|password|passwd|token|key_file|credentials", key, re.IGNORECASE):
+                variable = re.fullmatch(r"\$\{(\w+)\}", value)
+                assert variable, f"{key} must be an env reference, got {value!r}"
+                assert "secretKeyRef" in env[variable.group(1)]["valueFrom"]
+            if key.lower() == "config_file_location":
+                assert any(value.startswith(d + "/") for d in secret_dirs)
+    texts = [rendered.read("fluent-bit/fluent-bit.conf"), rendered.read("helm/fluent-bit.values.yaml")]
+    for text in texts:
+        assert PLACEHOLDER_PREFIX not in text and "mock-client-secret" not in text
+
+
+def test_fluent_bit_is_scraped_and_probed(rendered: Rendered) -> None:
+    monitor = next(
+        m for m in rendered.custom_resources("ServiceMonitor") if m["inputs"]["metadata"]["name"] == "fluent-bit"
+    )
+    assert monitor["inputs"]["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert monitor["inputs"]["spec"]["endpoints"][0]["path"] == "/api/v2/metrics/prometheus"
+    assert any("prometheus-operator-crds" in d for d in monitor["dependsOn"])
+    service = options(of(config(rendered), "SERVICE")[0])
+    assert service["http_server"] == "On" and service["health_check"] == "On"
+    values = rendered.helm_values("fluent-bit")
+    assert "livenessProbe" not in values and "readinessProbe" not in values, "keep the chart's probes"
+    assert values["kind"] == "DaemonSet" and values["resources"]["limits"]["memory"]
+    release = rendered.releases()["fluent-bit"]["inputs"]
+    assert (release["chart"], release["version"]) == ("fluent-bit", "0.58.1")
+
+
+def test_grafana_gets_a_logs_datasource(rendered: Rendered) -> None:
+    text = rendered.read("helm/kube-prometheus-stack.values.yaml")
+    # Grafana has no datasource for OCI Logging Analytics (docs/logging.md).
+    assert ("uid: logs" in text) == (cloud(rendered) != "oci")
+    if cloud(rendered) == "local":
+        assert "datasourceUid: traces" in text and "$${__value.raw}" in text
+
+
+# --- per cloud ----------------------------------------------------------------------------------------
+
+
+def test_azure_uses_logs_ingestion_with_the_rule_and_its_streams(renders: dict[str, Rendered]) -> None:
+    rendered = renders["prod"]
+    outputs = of(config(rendered), "OUTPUT", "azure_logs_ingestion")
+    assert len(outputs) == 2
+    rule = rendered.of_type("azure-native:monitor:DataCollectionRule")[0]["inputs"]
+    declared = set(rule["streamDeclarations"])
+    flows = {s for flow in rule["dataFlows"] for s in flow["streams"]}
+    tables = {t["inputs"]["tableName"] for t in rendered.of_type("azure-native:operationalinsights:Table")}
+    for output in outputs:
+        opts = options(output)
+        assert opts["dcr_id"] == COMPUTED_OUTPUTS["azure-native:monitor:DataCollectionRule"]["immutableId"]
+        assert opts["dce_url"].startswith("https://") and opts["dce_url"].endswith(".ingest.monitor.azure.com")
+        assert f"Custom-{opts['table_name']}" in declared & flows
+        assert opts["table_name"] in tables
+    for stream, declaration in rule["streamDeclarations"].items():
+        types = {c["type"] for c in declaration["columns"]}
+        assert types <= {"string", "datetime", "dynamic"} and "datetime" in types, stream
+    for table in rendered.of_type("azure-native:operationalinsights:Table"):
+        assert {"name": "TimeGenerated", "type": "dateTime"} in table["inputs"]["schema"]["columns"]
+
+
+def test_azure_retention_identity_and_scope(renders: dict[str, Rendered]) -> None:
+    rendered = renders["prod"]
+    settings = logging_settings(rendered)
+    workspace = rendered.of_type("azure-native:operationalinsights:Workspace")[0]
+    assert workspace["inputs"]["retentionInDays"] == settings["retentionDays"] and workspace["protect"]
+    tables = {t["inputs"]["tableName"]: t for t in rendered.of_type("azure-native:operationalinsights:Table")}
+    assert tables["TodoContainerLogs_CL"]["inputs"]["totalRetentionInDays"] == settings["retentionDays"]
+    assert tables["TodoAuditLogs_CL"]["inputs"]["totalRetentionInDays"] == settings["auditRetentionDays"]
+    assert all(t["protect"] for t in tables.values())
+    rule = rendered.of_type("azure-native:monitor:DataCollectionRule")[0]
+    publishers = [
+        r
+        for r in rendered.of_type("azure-native:authorization:RoleAssignment")
+        if r["inputs"]["roleDefinitionId"].endswith(MONITORING_METRICS_PUBLISHER)
+    ]
+    assert len(publishers) == 1
+    assert publishers[0]["inputs"]["scope"] == f"{rule['name']}-id", "scoped to the rule only"
+    secret = rendered.named("logging-azure-sink-ingestion-secret")
+    assert secret_masked(secret["inputs"]["stringData"])
+    searches = rendered.of_type("azure-native:operationalinsights:SavedSearch")
+    assert {s["inputs"]["displayName"] for s in searches} == {
+        "Errors by service",
+        "All logs of one trace_id",
+        "Audit trail of one task",
+    }
+
+
+def test_gcp_output_buckets_sinks_and_identity(renders: dict[str, Rendered]) -> None:
+    rendered = renders["prod-gcp"]
+    outputs = [options(o) for o in of(config(rendered), "OUTPUT", "stackdriver")]
+    assert len(outputs) == 2
+    for opts in outputs:
+        assert opts["resource"] == "k8s_container"
+        assert (opts["k8s_cluster_name"], opts["k8s_cluster_location"]) == ("todo-prod-gke", "europe-west1")
+    settings = logging_settings(rendered)
+    buckets = {
+        b["inputs"]["bucketId"]: b for b in rendered.of_type("gcp:logging/projectBucketConfig:ProjectBucketConfig")
+    }
+    assert buckets["todo-prod-gke-logs"]["inputs"]["retentionDays"] == settings["retentionDays"]
+    assert buckets["todo-prod-gke-audit"]["inputs"]["retentionDays"] == settings["auditRetentionDays"]
+    assert all(b["protect"] for b in buckets.values())
+    sinks = {s["inputs"]["name"]: s["inputs"] for s in rendered.of_type("gcp:logging/projectSink:ProjectSink")}
+    for key, log_name in (("logs", "todo-containers"), ("audit", "todo-audit")):
+        sink = sinks[f"todo-prod-gke-{key}"]
+        assert sink["destination"].endswith(f"/buckets/todo-prod-gke-{key}")
+        assert sink["filter"] == f'logName="projects/todo-prod/logs/{log_name}"'
+    exclusion = rendered.of_type("gcp:logging/projectExclusion:ProjectExclusion")[0]["inputs"]
+    assert "todo-containers" in exclusion["filter"] and "todo-audit" in exclusion["filter"]
+    members = {m["inputs"]["member"] for m in rendered.of_type("gcp:serviceaccount/iAMMember:IAMMember")}
+    assert "serviceAccount:todo-prod.svc.id.goog[logging/fluent-bit]" in members
+    roles = {m["inputs"]["role"] for m in rendered.of_type("gcp:projects/iAMMember:IAMMember")}
+    assert "roles/logging.logWriter" in roles
+    annotations = rendered.helm_values("fluent-bit")["serviceAccount"]["annotations"]
+    assert annotations["iam.gke.io/gcp-service-account"].endswith(".iam.gserviceaccount.com")
+    assert len(rendered.of_type("gcp:logging/savedQuery:SavedQuery")) == 3
+
+
+def test_oci_log_groups_and_retention_tasks(renders: dict[str, Rendered]) -> None:
+    rendered = renders["prod-oci"]
+    settings = logging_settings(rendered)
+    groups = rendered.of_type("oci:LogAnalytics/logAnalyticsLogGroup:LogAnalyticsLogGroup")
+    assert len(groups) == 2 and all(g["protect"] for g in groups)
+    tasks = {
+        t["inputs"]["displayName"]: t["inputs"]
+        for t in rendered.of_type("oci:LogAnalytics/namespaceScheduledTask:NamespaceScheduledTask")
+    }
+    durations = {name.split("-retention")[0]: task["action"]["purgeDuration"] for name, task in tasks.items()}
+    assert durations == {
+        "todo-prod-oke-logs": f"-P{settings['retentionDays']}D",
+        "todo-prod-oke-audit": f"-P{settings['auditRetentionDays']}D",
+    }
+    ids = {options(o)["oci_la_log_group_id"] for o in of(config(rendered), "OUTPUT", "oracle_log_analytics")}
+    assert ids == {f"{g['name']}-id" for g in groups}
+    assert secret_masked(rendered.named("logging-oci-sink-api-key")["inputs"]["stringData"])
+
+
+def test_local_loki_keeps_audit_longer(renders: dict[str, Rendered]) -> None:
+    values = renders["local"].helm_values("loki")
+    limits = values["loki"]["limits_config"]
+    assert limits["retention_period"] == "168h"  # development default: 7 days
+    assert limits["retention_stream"] == [{"selector": '{log_type="audit"}', "priority": 1, "period": "720h"}]
+    assert values["loki"]["compactor"]["retention_enabled"] is True
+    assert values["deploymentMode"] == "Monolithic" and values["singleBinary"]["replicas"] == 1
+
+
+def test_stateful_log_stores_are_protected_in_production(renders: dict[str, Rendered]) -> None:
+    stateful = (
+        "azure-native:operationalinsights:Workspace",
+        "azure-native:operationalinsights:Table",
+        "gcp:logging/projectBucketConfig:ProjectBucketConfig",
+        "oci:LogAnalytics/logAnalyticsLogGroup:LogAnalyticsLogGroup",
+    )
+    found = 0
+    for stack in PRODUCTION_STACKS:
+        for type_token in stateful:
+            for resource in renders[stack].of_type(type_token):
+                found += 1
+                assert resource["protect"], (stack, resource["name"])
+    assert found >= 7
+
+
+# --- config --------------------------------------------------------------------------------------------
+
+AZURE: dict[str, Any] = {
+    "environment": "production",
+    "cloud": "azure",
+    "cluster": {"name": "aks", "oidcIssuerUrl": "https://issuer.example/"},
+    "azure": {"subscriptionId": "sub", "tenantId": "tenant", "resourceGroup": "rg", "location": "westeurope"},
+}
+GCP: dict[str, Any] = {
+    "environment": "production",
+    "cloud": "gcp",
+    "cluster": {"name": "gke", "location": "europe-west1"},
+    "gcp": {"project": "p", "region": "europe-west1"},
+}
+OCI: dict[str, Any] = {
+    "environment": "production",
+    "cloud": "oci",
+    "oci": {"compartmentId": "ocid1.compartment", "region": "eu-frankfurt-1", "objectStorageNamespace": "ns"},
+}
+
+
+def with_logging(base: dict[str, Any], **logging: Any) -> dict[str, Any]:
+    raw = copy.deepcopy(base)
+    raw["logging"] = logging
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (with_logging(AZURE, retentionDays=20), "todo-observability:logging.retentionDays must be >= 30"),
+        (
+            with_logging(AZURE, retentionDays=60, auditRetentionDays=30),
+            "todo-observability:logging.auditRetentionDays must be >= logging.retentionDays (60)",
+        ),
+        (with_logging(AZURE, retentionDays=800, auditRetentionDays=900), "must be between 4 and 730 on Azure"),
+        (with_logging(GCP, auditRetentionDays=4000), "todo-observability:logging.auditRetentionDays must be <= 3650"),
+        (with_logging(OCI, bufferLimit="2GB"), "todo-observability:logging.bufferLimit"),
+    ],
+)
+def test_bad_logging_config_is_rejected(raw: dict[str, Any], expected: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_settings(raw, "bad")
+    assert expected in str(error.value)
+
+
+def stack_raw(stack: str) -> dict[str, Any]:
+    import json
+
+    from tools.stackfile import engine_config, load_stack_document, stack_file
+
+    config, _ = engine_config(load_stack_document(stack_file(stack)))
+    raw: dict[str, Any] = {}
+    for key, value in config.items():
+        try:
+            raw[key.split(":", 1)[1]] = json.loads(value)
+        except json.JSONDecodeError:
+            raw[key.split(":", 1)[1]] = value
+    return raw
+
+
+def test_oci_retention_is_not_limited_to_30_day_steps() -> None:
+    settings = parse_settings(with_logging(stack_raw("prod-oci"), retentionDays=45, auditRetentionDays=400), "oci")
+    assert (settings.logging.retention_days, settings.logging.audit_retention_days) == (45, 400)

@@ -1,0 +1,382 @@
+"""Alerting and recording rules: promtool on every stack's render, promtool unit tests for every alert,
+runbooks, metric names, shipped-alert duplicates, bucket-boundary thresholds, and config plumbing."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import promql_parser
+import pytest
+import yaml
+
+from catalog.metrics import EXPORTED
+from dashboards import uids
+from rules import build_rule_groups
+from rules.shipped import COVERED_BY_CHART, KUBE_PROMETHEUS_STACK_ALERTS
+from settings import ConfigError, parse_settings
+from settings.defaults import APP_LATENCY_BUCKETS_SECONDS, DAPR_LATENCY_BUCKETS_MS
+from tests.harness import STACKS, Rendered
+from tools.stackfile import ROOT
+
+RULE_TESTS = sorted((ROOT / "tests" / "rules").glob("*.test.yaml"))
+RUNBOOKS = ROOT / "runbooks"
+PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+SEVERITIES = {"critical", "warning", "info"}
+PASCAL_CASE = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$")
+RECORDING_NAME = re.compile(r"^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$")
+LOCAL: dict[str, Any] = {"environment": "development", "cloud": "local"}
+
+
+def rule_files(rendered: Rendered) -> list[Path]:
+    return rendered.files("rules/*.yaml")
+
+
+def groups_of(rendered: Rendered) -> list[dict[str, Any]]:
+    return [group for path in rule_files(rendered) for group in yaml.safe_load(path.read_text())["groups"]]
+
+
+def alerts_of(rendered: Rendered) -> list[dict[str, Any]]:
+    return [rule for group in groups_of(rendered) for rule in group["rules"] if "alert" in rule]
+
+
+def all_alert_names(renders: dict[str, Rendered]) -> set[str]:
+    return {alert["alert"] for rendered in renders.values() for alert in alerts_of(rendered)}
+
+
+def selectors(node: Any) -> list[Any]:
+    """Every vector selector in a parsed PromQL expression."""
+    if isinstance(node, promql_parser.VectorSelector):
+        return [node]
+    if isinstance(node, promql_parser.MatrixSelector):
+        return [node.vector_selector]
+    if isinstance(node, promql_parser.BinaryExpr):
+        return selectors(node.lhs) + selectors(node.rhs)
+    if isinstance(node, promql_parser.AggregateExpr):
+        return selectors(node.expr) + (selectors(node.param) if node.param is not None else [])
+    if isinstance(node, promql_parser.Call):
+        return [s for arg in node.args for s in selectors(arg)]
+    if isinstance(node, promql_parser.ParenExpr | promql_parser.UnaryExpr | promql_parser.SubqueryExpr):
+        return selectors(node.expr)
+    return []
+
+
+def metric_name(selector: Any) -> str:
+    if selector.name:
+        return selector.name
+    return next(m.value for m in selector.matchers.matchers if m.name == "__name__")
+
+
+def bucket_value(matcher: Any) -> float:
+    """The boundary of an `le` matcher; rules/model.py writes integral ones as `N(\\.0)?`."""
+    return float(matcher.value.removesuffix("(\\.0)?").replace("\\.", "."))
+
+
+# --- promtool ---------------------------------------------------------------------------------------
+
+
+def test_promtool_check_rules_on_every_stack(rendered: Rendered) -> None:
+    files = rule_files(rendered)
+    assert {f.name for f in files} >= {"todo-application.yaml", "todo-kafka.yaml", "todo-slo.yaml"}
+    done = subprocess.run(["promtool", "check", "rules", *map(str, files)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("test_file", RULE_TESTS, ids=[p.name for p in RULE_TESTS])
+def test_promtool_unit_tests(test_file: Path, renders: dict[str, Rendered], tmp_path: Path) -> None:
+    """Runs against the local stack's rendered rules; a rule file local does not render (long-term
+    storage) comes from the first stack that does."""
+    wanted = yaml.safe_load(test_file.read_text())["rule_files"]
+    order = ["local", *[s for s in STACKS if s != "local"]]
+    for name in wanted:
+        source = next(
+            (renders[s].dir / "rules" / name for s in order if (renders[s].dir / "rules" / name).exists()), None
+        )
+        assert source is not None, f"{test_file.name} needs {name}, which no stack renders"
+        shutil.copy(source, tmp_path / name)
+    shutil.copy(test_file, tmp_path / test_file.name)
+    done = subprocess.run(
+        ["promtool", "test", "rules", test_file.name], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_alert_has_a_firing_and_a_silent_case(renders: dict[str, Rendered]) -> None:
+    firing: set[str] = set()
+    silent: set[str] = set()
+    for test_file in RULE_TESTS:
+        for case in yaml.safe_load(test_file.read_text())["tests"]:
+            for check in case.get("alert_rule_test", []):
+                (firing if check.get("exp_alerts") else silent).add(check["alertname"])
+    names = all_alert_names(renders)
+    assert names - firing == set(), "alerts without a promtool case where they fire"
+    assert names - silent == set(), "alerts without a promtool case where they stay silent"
+    assert (firing | silent) - names == set(), "promtool cases for alerts no stack renders"
+
+
+def test_firing_cases_expect_labels_and_every_annotation(renders: dict[str, Rendered]) -> None:
+    for test_file in RULE_TESTS:
+        for case in yaml.safe_load(test_file.read_text())["tests"]:
+            for check in case.get("alert_rule_test", []):
+                for expected in check.get("exp_alerts") or []:
+                    assert expected["exp_labels"]["severity"] in SEVERITIES, check["alertname"]
+                    assert set(expected["exp_annotations"]) == {
+                        "summary",
+                        "description",
+                        "runbook_url",
+                        "dashboard_url",
+                    }, check["alertname"]
+
+
+# --- runbooks ---------------------------------------------------------------------------------------
+
+
+def test_every_alert_has_a_runbook_and_every_runbook_an_alert(renders: dict[str, Rendered]) -> None:
+    runbooks = {p.stem for p in RUNBOOKS.glob("*.md")}
+    names = all_alert_names(renders)
+    assert names - runbooks == set(), "alerts without runbooks/<AlertName>.md"
+    assert runbooks - names == set(), "runbooks for alerts no stack defines"
+
+
+@pytest.mark.parametrize("section", ["## Meaning", "## Impact", "## Diagnosis", "## Mitigation", "## Escalation"])
+def test_runbooks_have_every_section_and_each_clouds_log_query(section: str) -> None:
+    books = sorted(RUNBOOKS.glob("*.md"))
+    assert books
+    for book in books:
+        text = book.read_text()
+        assert section in text, f"{book.name} lacks {section}"
+        for needle in ("kubectl ", "```promql", "Azure Log Analytics", "Google Cloud Logging", "OCI Logging Analytics"):
+            assert needle in text, f"{book.name} lacks {needle}"
+
+
+# --- every alert's shape ----------------------------------------------------------------------------
+
+
+def test_alerts_carry_severity_summary_description_and_links(rendered: Rendered) -> None:
+    alerts = alerts_of(rendered)
+    assert len(alerts) >= 30
+    stack_doc = yaml.safe_load((ROOT / f"Pulumi.{rendered.stack}.yaml").read_text())["config"]
+    grafana = stack_doc["todo-observability:alerting"]["grafanaUrl"]
+    dashboards = {getattr(uids, name) for name in dir(uids) if name.isupper()}
+    for alert in alerts:
+        name, labels, notes = alert["alert"], alert["labels"], alert["annotations"]
+        assert PASCAL_CASE.match(name), name
+        assert labels["severity"] in SEVERITIES, name
+        assert notes["summary"] and "{{ $value" in notes["description"], name
+        assert notes["runbook_url"].endswith(f"/runbooks/{name}.md"), name
+        assert notes["runbook_url"].startswith("https://"), name
+        dashboard = notes["dashboard_url"].removeprefix(f"{grafana}/d/")
+        assert dashboard in dashboards, f"{name}: {notes['dashboard_url']}"
+
+
+def test_app_alerts_name_their_service(renders: dict[str, Rendered]) -> None:
+    """Service-level alerts carry `service` statically; the rest derive it in the expression."""
+    for alert in alerts_of(renders["local"]):
+        if alert["alert"].startswith("Service"):
+            assert "service" in alert["labels"] or "service" in alert["expr"], alert["alert"]
+    static = [a["labels"]["service"] for a in alerts_of(renders["local"]) if a["alert"] == "ServiceHighErrorRate"]
+    assert sorted(static) == sorted(
+        ["chat-api", "notification-service", "recurring-task-service", "audit-service", "websocket-service"]
+    )
+
+
+def test_recording_rules_follow_level_metric_operations(rendered: Rendered) -> None:
+    records = [r["record"] for g in groups_of(rendered) for r in g["rules"] if "record" in r]
+    assert {"kafka:consumergroup_lag:sum", "kafka:consumergroup_lag_seconds:estimate"} <= set(records)
+    for record in records:
+        assert RECORDING_NAME.match(record), record
+
+
+# --- metric names, shipped alerts, buckets ----------------------------------------------------------
+
+
+def test_every_expression_parses_and_uses_only_known_metrics(rendered: Rendered) -> None:
+    groups = groups_of(rendered)
+    recorded = {r["record"] for g in groups for r in g["rules"] if "record" in r}
+    seen: set[str] = set()
+    for group in groups:
+        for rule in group["rules"]:
+            for selector in selectors(promql_parser.parse(rule["expr"])):
+                name = metric_name(selector)
+                seen.add(name)
+                assert name in EXPORTED or name in recorded, f"{rule.get('alert') or rule['record']}: {name}"
+    assert {"dapr_component_pubsub_ingress_count", "kafka_consumergroup_lag", "http_requests_total"} <= seen
+
+
+def test_dapr_counters_have_no_total_suffix(rendered: Rendered) -> None:
+    for group in groups_of(rendered):
+        for rule in group["rules"]:
+            for selector in selectors(promql_parser.parse(rule["expr"])):
+                name = metric_name(selector)
+                if name.startswith("dapr_") and name.endswith("_total"):
+                    assert name == "dapr_runtime_component_init_fail_total", name
+
+
+def test_no_alert_duplicates_one_shipped_by_kube_prometheus_stack(renders: dict[str, Rendered]) -> None:
+    assert {"Watchdog", "KubePodCrashLooping", "KubeNodeNotReady", "TargetDown"} <= KUBE_PROMETHEUS_STACK_ALERTS
+    assert all_alert_names(renders) & KUBE_PROMETHEUS_STACK_ALERTS == set()
+
+
+def test_what_the_chart_covers_stays_switched_on(rendered: Rendered) -> None:
+    values = rendered.helm_values("kube-prometheus-stack")
+    default_rules = values["defaultRules"]
+    assert default_rules["create"] is True
+    for need, (switch, alerts) in COVERED_BY_CHART.items():
+        assert set(alerts) <= KUBE_PROMETHEUS_STACK_ALERTS, need
+        assert default_rules.get("rules", {}).get(switch, True) is not False, f"{need}: defaultRules.rules.{switch}"
+        for alert in alerts:
+            assert (default_rules.get("disabled") or {}).get(alert) is not True, alert
+
+
+def test_latency_thresholds_sit_on_histogram_buckets(rendered: Rendered) -> None:
+    app = set(APP_LATENCY_BUCKETS_SECONDS)
+    dapr = {float(b) for b in DAPR_LATENCY_BUCKETS_MS}
+    le_values: list[tuple[str, float]] = []
+    for group in groups_of(rendered):
+        for rule in group["rules"]:
+            for selector in selectors(promql_parser.parse(rule["expr"])):
+                for matcher in selector.matchers.matchers:
+                    if matcher.name == "le":
+                        le_values.append((metric_name(selector), bucket_value(matcher)))
+    assert le_values, "the latency SLOs select their objective's bucket"
+    for metric, boundary in le_values:
+        assert boundary in (dapr if metric.startswith("dapr_") else app), f"{metric} le={boundary}"
+    p95 = {
+        a["alert"]: a["expr"]
+        for a in alerts_of(rendered)
+        if a["alert"] in ("ServiceHighLatency", "KafkaMessageProcessingSlow")
+    }
+    assert set(p95) == {"ServiceHighLatency", "KafkaMessageProcessingSlow"}
+    for name, expr in p95.items():
+        node = promql_parser.parse(expr)
+        assert isinstance(node, promql_parser.BinaryExpr) and isinstance(node.rhs, promql_parser.NumberLiteral)
+        assert node.rhs.val in (app if name == "ServiceHighLatency" else dapr), f"{name} > {node.rhs.val}"
+
+
+# --- the component ----------------------------------------------------------------------------------
+
+
+def test_one_prometheus_rule_per_group_selected_by_prometheus(rendered: Rendered) -> None:
+    rules = rendered.of_type(PROMETHEUS_RULE)
+    assert len(rules) == len(rule_files(rendered)) >= 6
+    for rule in rules:
+        metadata = rule["inputs"]["metadata"]
+        assert metadata["namespace"] == "monitoring"
+        assert metadata["labels"]["release"] == "kube-prometheus-stack"
+        assert metadata["labels"]["app.kubernetes.io/component"] == "alert-rules"
+        assert "kubernetes:helm.sh/v3:Release::prometheus-operator-crds" in rule["dependsOn"]
+        assert rule["parent"] == "todo-observability:alert_rules:AlertRules::alert-rules"
+        assert len(rule["inputs"]["spec"]["groups"]) == 1
+
+
+def test_rules_follow_the_stack(renders: dict[str, Rendered]) -> None:
+    def names(stack: str) -> set[str]:
+        return {a["alert"] for a in alerts_of(renders[stack])}
+
+    # Strimzi's controller metrics exist only in-cluster; Thanos alerts only with long-term storage.
+    assert {"KafkaNoActiveController", "KafkaOfflinePartitions"} <= names("local")
+    assert {"KafkaNoActiveController", "KafkaOfflinePartitions"} & names("prod-oci") == set()
+    assert "KafkaUnderReplicatedPartitions" in names("prod-oci")
+    assert "ThanosCompactorHalted" not in names("local")
+    assert "ThanosCompactorHalted" in names("prod")
+
+
+# --- thresholds come from config --------------------------------------------------------------------
+
+
+def rendered_text(raw: dict[str, Any]) -> str:
+    return yaml.safe_dump([g.to_dict() for g in build_rule_groups(parse_settings(raw, "test"))])
+
+
+def test_thresholds_come_from_config() -> None:
+    custom = {
+        **LOCAL,
+        "alerting": {
+            "thresholds": {
+                "errorRatePercent": 2.5,
+                "errorRateWindow": "10m",
+                "latencyP95Seconds": 2.5,
+                "latencyFor": "20m",
+                "kafkaProcessingP95Seconds": 5,
+                "resourceUsagePercent": 90,
+                "consumerLagMessages": 1234,
+                "consumerLagSeconds": 600,
+            }
+        },
+    }
+    default, changed = rendered_text(LOCAL), rendered_text(custom)
+    for expected in (
+        "* 100 > 2.5",
+        "ratio_rate10m",
+        "> 2.5\n",
+        "for: 20m",
+        "> 5000\n",
+        "* 100 > 90",
+        "> 1234",
+        "> 600",
+    ):
+        assert expected in changed, expected
+    for gone in ("> 1234", "ratio_rate10m", "for: 20m"):
+        assert gone not in default, gone
+
+
+def test_slo_objectives_come_from_the_services_config() -> None:
+    services = [
+        {
+            "name": "chat-api",
+            "kind": "api",
+            "criticalRoutes": ["/api/chat"],
+            "slo": {"availability": 0.99, "latency": 0.95, "latencyThresholdSeconds": 0.5},
+        },
+        {"name": "audit-service", "subscribes": ["task-events"], "slo": {"availability": 0.98}},
+    ]
+    groups = build_rule_groups(parse_settings({**LOCAL, "services": services}, "test"))
+    slo = next(g for g in groups if g.name == "slo")
+    budgets = {r.labels["slo"]: r.expr for r in slo.recordings if r.record == "slo:error_budget:ratio"}
+    assert budgets == {
+        "chat-api-availability": "vector(0.01)",
+        "chat-api-latency": "vector(0.05)",
+        "audit-service-availability": "vector(0.02)",
+    }
+    latency = next(r for r in slo.recordings if r.record == "slo:sli_errors:rate5m" and r.labels["sli"] == "latency")
+    assert 'le=~"0\\\\.5"' in latency.expr and 'handler=~"/api/chat.*"' in latency.expr
+
+
+BAD_SLO_INPUTS: list[tuple[str, list[dict[str, Any]], str]] = [
+    (
+        "latency SLO without a histogram",
+        [{"name": "frontend", "kind": "frontend", "exposesMetrics": False, "slo": {"latency": 0.99}}],
+        "todo-observability:services[0].slo.latency needs a latency histogram",
+    ),
+    (
+        "worker threshold off Dapr's buckets",
+        [
+            {
+                "name": "audit-service",
+                "subscribes": ["task-events"],
+                "slo": {"latency": 0.99, "latencyThresholdSeconds": 0.75},
+            }
+        ],
+        "todo-observability:services[0].slo.latencyThresholdSeconds of worker audit-service is measured by Dapr",
+    ),
+    (
+        "api threshold off the app's buckets",
+        [{"name": "chat-api", "kind": "api", "slo": {"latency": 0.99, "latencyThresholdSeconds": 2}}],
+        "todo-observability:services[0].slo.latencyThresholdSeconds of chat-api must be one of the app's buckets",
+    ),
+    (
+        "window other than 30 days",
+        [{"name": "chat-api", "kind": "api", "slo": {"window": "7d"}}],
+        "todo-observability:services[0].slo.window must be 30d",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "services", "message"), BAD_SLO_INPUTS, ids=[c[0] for c in BAD_SLO_INPUTS])
+def test_bad_slo_config_is_rejected(case: str, services: list[dict[str, Any]], message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_settings({**LOCAL, "services": services}, "test")
+    assert message in str(error.value), case
