@@ -166,6 +166,8 @@ STRIMZI_KAFKA = {
 }
 
 # Redpanda Cloud's Prometheus endpoint (/public_metrics; docs.redpanda.com "Public Metrics").
+# The cpu/memory/storage names are per-broker public metrics that Redpanda Cloud's endpoint does not
+# serve ("Monitor Redpanda Cloud": no OS- or node-level metrics); the Kafka dashboard does not use them.
 REDPANDA_CLOUD = {
     "redpanda_cluster_brokers",
     "redpanda_cluster_unavailable_partitions",
@@ -192,6 +194,14 @@ CONFLUENT_CLOUD = {
     "confluent_kafka_server_request_count",
     "confluent_kafka_server_sent_records",
     "confluent_kafka_server_active_connection_count",
+    # Per topic (label `topic`, cluster `kafka_id`): docs.confluent.io Metrics API reference and
+    # grafana.com's Confluent Cloud integration, which scrapes this export. cluster_load_percent
+    # exists on Dedicated clusters only.
+    "confluent_kafka_server_received_bytes",
+    "confluent_kafka_server_sent_bytes",
+    "confluent_kafka_server_received_records",
+    "confluent_kafka_server_retained_bytes",
+    "confluent_kafka_server_cluster_load_percent",
 }
 
 # Prometheus, Alertmanager and the operator themselves.
@@ -199,6 +209,8 @@ PROMETHEUS = {
     "up",
     "ALERTS",
     "scrape_samples_scraped",
+    # Per target, also when the scrape failed on its sample_limit (prometheus/prometheus#7342).
+    "scrape_samples_post_metric_relabeling",
     "scrape_series_added",
     "prometheus_rule_evaluation_failures_total",
     "prometheus_rule_group_iterations_missed_total",

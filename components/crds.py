@@ -1,8 +1,15 @@
 """Prometheus Operator CRDs from their own chart, so that CRD upgrades really happen
 (Helm never upgrades CRDs that a chart ships in `crds/`); kube-prometheus-stack runs with
-`crds.enabled: false`. Every custom resource this program creates depends on this release."""
+`crds.enabled: false`. Every custom resource this program creates depends on this release.
+
+Deleting a CRD deletes every object of its kind: every Prometheus, Alertmanager, monitor, probe and
+rule. So the CRDs carry `helm.sh/resource-policy: keep` (an uninstall or replacement of the release
+leaves them in place) and the release is protected in production."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -11,23 +18,34 @@ from components.providers import Providers
 from components.versions import PROMETHEUS_OPERATOR_CRDS
 from settings import StackSettings
 
+# Helm's own annotation: `helm uninstall` (and so a Pulumi delete or replace) skips such objects.
+HELM_RESOURCE_POLICY = "helm.sh/resource-policy"
+
+
+def crd_values() -> dict[str, Any]:
+    """prometheus-operator-crds 31.0.1: `crds.annotations` lands on every CRD of its `crds` subchart."""
+    return {"crds": {"annotations": {HELM_RESOURCE_POLICY: "keep"}}}
+
+
+@dataclass
+class PrometheusOperatorCrdsArgs:
+    settings: StackSettings
+    providers: Providers
+    # The metrics namespace resource: the release records itself there.
+    namespace: pulumi.Resource
+
 
 class PrometheusOperatorCrds(pulumi.ComponentResource):
-    def __init__(
-        self,
-        name: str,
-        settings: StackSettings,
-        providers: Providers,
-        namespace: pulumi.Resource,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, name: str, args: PrometheusOperatorCrdsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:metrics:PrometheusOperatorCrds", name, None, opts)
+        settings = args.settings
         self.release = chart_release(
             name,
             PROMETHEUS_OPERATOR_CRDS,
             settings.metrics.namespace,
-            {},
-            providers.k8s_opts(self, depends_on=[namespace]),
+            crd_values(),
+            args.providers.k8s_opts(self, depends_on=[args.namespace]),
+            protect=settings.is_production,
         )
         self.register_outputs({"release": self.release.name})
 

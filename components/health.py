@@ -1,5 +1,6 @@
 """Health probes of the app's endpoints: the blackbox exporter and a Probe per service. The probes
-live in each service's namespace, so their series carry the service's `namespace` label."""
+live in the metrics namespace, which this program owns (the app's namespace may not exist yet); a
+static `namespace` label keeps the service's namespace on their series."""
 
 from __future__ import annotations
 
@@ -43,9 +44,12 @@ class HealthProbes(pulumi.ComponentResource):
                 f"{name}-{service.name}",
                 api_version="monitoring.coreos.com/v1",
                 kind="Probe",
-                metadata=ObjectMetaArgs(name=f"{service.name}-readiness", namespace=service.namespace, labels=labels),
+                metadata=ObjectMetaArgs(
+                    name=f"{service.name}-readiness", namespace=settings.metrics.namespace, labels=labels
+                ),
                 spec=probe_spec(settings, service),
-                opts=args.providers.k8s_opts(self, depends_on=args.crds.depends_on()),
+                # Probes against a missing exporter would fail and page before it is up.
+                opts=args.providers.k8s_opts(self, depends_on=[*args.crds.depends_on(), self.exporter]),
             )
             for service in settings.services
         ]

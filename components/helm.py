@@ -19,7 +19,10 @@ def chart_release(
     namespace: pulumi.Input[str],
     values: pulumi.Input[dict[str, Any]],
     opts: pulumi.ResourceOptions,
+    protect: bool = False,
 ) -> Release:
+    """`protect` for releases whose uninstall or replacement deletes state (CRDs take every custom
+    resource with them; a replaced kube-prometheus-stack drops Grafana's volume)."""
     return Release(
         name,
         ReleaseArgs(
@@ -35,5 +38,5 @@ def chart_release(
             max_history=10,
             timeout=RELEASE_TIMEOUT_SECONDS,
         ),
-        opts,
+        pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect)) if protect else opts,
     )

@@ -22,3 +22,9 @@ def common_labels(component: str, stack: str) -> dict[str, str]:
 def monitoring_labels(component: str, stack: str, release_name: str) -> dict[str, str]:
     """Labels for ServiceMonitors, PodMonitors, Probes, ScrapeConfigs and PrometheusRules."""
     return {**common_labels(component, stack), PROMETHEUS_SELECTOR_LABEL: release_name}
+
+
+def cloud_tags(stack: str) -> dict[str, str]:
+    """Tags (Azure, OCI freeform) and labels (GCP) of cloud resources: keys and values that all
+    three clouds accept (GCP labels allow only lowercase letters, digits, `-` and `_`)."""
+    return {"part-of": PART_OF, "managed-by": MANAGED_BY, "stack": stack}

@@ -39,8 +39,13 @@ class SinkBinding:
     service_account_annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     grafana: GrafanaInputs | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    # Annotations of Fluent Bit's pods: a credential's id here rolls the DaemonSet when it is rotated.
+    pod_annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     # The Log Analytics workspace where the sink has one (Azure): traces land there too.
     log_workspace_id: pulumi.Output[str] | None = None
+    # Grafana's Azure reader (service principal object id): the tracing capability grants it read
+    # access to Application Insights, so one identity reads logs and traces.
+    grafana_reader_principal_id: pulumi.Output[str] | None = None
 
 
 def secret_env(variable: str, secret_name: str, key: str) -> dict[str, Any]:

@@ -6,33 +6,29 @@ components/<cloud>/log_sink.py. Fluent Bit's own metrics are scraped through a S
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 from pulumi_kubernetes.apiextensions import CustomResource
 from pulumi_kubernetes.core.v1 import Namespace
 
-from components.azure.log_sink import AzureLogSink
 from components.crds import PrometheusOperatorCrds
-from components.gcp.log_sink import GcpLogSink
 from components.helm import chart_release
 from components.labels import common_labels, monitoring_labels
-from components.local.log_sink import LocalLogSink
 from components.log_sink import FLUENT_BIT_NAME, LogSinkArgs, SinkBinding
 from components.metrics_inputs import GrafanaInputs
-from components.oci.log_sink import OciLogSink
 from components.providers import Providers
 from components.versions import FLUENT_BIT
-from render.fluent_bit import STATE_DIR, SinkOutputs, render_fluent_bit
+from render.fluent_bit import STATE_DIR, SinkOutputs, probe_values, render_fluent_bit
 from settings import StackSecrets, StackSettings
 
-SINKS: dict[str, type[AzureLogSink | GcpLogSink | OciLogSink | LocalLogSink]] = {
-    "azure": AzureLogSink,
-    "gcp": GcpLogSink,
-    "oci": OciLogSink,
-    "local": LocalLogSink,
-}
 METRICS_PATH = "/api/v2/metrics/prometheus"
+
+
+class LogSink(Protocol):
+    """What every per-cloud sink component (components/<cloud>/log_sink.py) gives the pipeline."""
+
+    binding: SinkBinding
 
 
 @dataclass
@@ -53,9 +49,7 @@ class LoggingPipeline(pulumi.ComponentResource):
         super().__init__("todo-observability:logging:LoggingPipeline", name, None, opts)
         settings = args.settings
         sink_args = LogSinkArgs(settings, args.secrets, args.providers, args.logging_namespace, args.metrics_namespace)
-        self.sink = SINKS[settings.cloud](
-            f"{name}-{settings.cloud}-sink", sink_args, pulumi.ResourceOptions(parent=self)
-        )
+        self.sink = _log_sink(f"{name}-{settings.cloud}-sink", sink_args, pulumi.ResourceOptions(parent=self))
         binding = self.sink.binding
         self.release = chart_release(
             FLUENT_BIT_NAME,
@@ -84,7 +78,28 @@ class LoggingPipeline(pulumi.ComponentResource):
         )
         self.grafana: GrafanaInputs | None = binding.grafana
         self.log_workspace_id = binding.log_workspace_id
+        self.grafana_reader_principal_id = binding.grafana_reader_principal_id
         self.register_outputs({"release": self.release.name})
+
+
+def _log_sink(name: str, args: LogSinkArgs, opts: pulumi.ResourceOptions) -> LogSink:
+    """The cloud's sink; imported lazily so a stack loads only its own cloud's SDK."""
+    cloud = args.settings.cloud
+    if cloud == "azure":
+        from components.azure.log_sink import AzureLogSink
+
+        return AzureLogSink(name, args, opts)
+    if cloud == "gcp":
+        from components.gcp.log_sink import GcpLogSink
+
+        return GcpLogSink(name, args, opts)
+    if cloud == "oci":
+        from components.oci.log_sink import OciLogSink
+
+        return OciLogSink(name, args, opts)
+    from components.local.log_sink import LocalLogSink
+
+    return LocalLogSink(name, args, opts)
 
 
 def chart_selector_labels() -> dict[str, str]:
@@ -105,6 +120,8 @@ def fluent_bit_values(settings: StackSettings, outputs: SinkOutputs, binding: Si
         "config": render_fluent_bit(settings, outputs).chart_values(),
         "env": list(binding.env),
         "serviceAccount": {"create": True, "annotations": dict(binding.service_account_annotations)},
+        "podAnnotations": dict(binding.pod_annotations),
+        **probe_values(),
         "extraVolumes": [
             {"name": "fluent-bit-state", "hostPath": {"path": STATE_DIR, "type": "DirectoryOrCreate"}},
             *binding.volumes,

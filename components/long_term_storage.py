@@ -37,6 +37,8 @@ class BucketAccess(Protocol):
 
     service_account_annotations: dict[str, pulumi.Input[str]]
     pod_labels: dict[str, str]
+    # Whether the bucket readers need their own service account token mounted to reach the bucket.
+    automount_token: bool
     # Resources the pods must wait for (identity bindings), or they fail their first bucket call.
     ready: list[pulumi.Resource]
 
@@ -85,6 +87,7 @@ class LongTermStorage(pulumi.ComponentResource):
             monitoring_labels("thanos", settings.stack, settings.metrics.release_name),
             self.bucket.service_account_annotations,
             self.bucket.pod_labels,
+            self.bucket.automount_token,
         )
         self.release = chart_release(
             f"{name}-thanos",
@@ -126,3 +129,21 @@ class LongTermStorage(pulumi.ComponentResource):
         from components.local.thanos_storage import LocalObjectStore, LocalObjectStoreArgs
 
         return LocalObjectStore(f"{name}-local", LocalObjectStoreArgs(settings, providers, args.namespace), child)
+
+
+@dataclass(frozen=True)
+class LongTermStorageOff:
+    """Long-term storage switched off: Prometheus keeps its own retention, Grafana gets no Thanos
+    datasource. Stands in for LongTermStorage so callers need no `if enabled` of their own."""
+
+    sidecar_inputs: None = None
+    grafana_inputs: None = None
+
+
+def long_term_storage(
+    name: str, args: LongTermStorageArgs, opts: pulumi.ResourceOptions | None = None
+) -> LongTermStorage | LongTermStorageOff:
+    """`LongTermStorage` when `metrics.longTerm.enabled`, otherwise nothing is created."""
+    if not args.settings.metrics.long_term.enabled:
+        return LongTermStorageOff()
+    return LongTermStorage(name, args, opts)

@@ -96,6 +96,8 @@ class MetricsStack(pulumi.ComponentResource):
                 self,
                 depends_on=[*args.crds.depends_on(), args.namespace, self.grafana_admin_secret, *contributed],
             ),
+            # A replacement uninstalls the release, and with it Grafana's volume.
+            protect=settings.is_production,
         )
 
         self.namespace = pulumi.Output.from_input(namespace)

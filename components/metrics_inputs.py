@@ -48,6 +48,9 @@ class GrafanaInputs:
     plugins: list[str] = field(default_factory=list)
     # Annotations of Grafana's ServiceAccount (GKE Workload Identity for the Cloud Logging datasource).
     service_account_annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Annotations of Grafana's pod: a credential's id here restarts Grafana when the credential is rotated
+    # (environment variables from a Secret are read only at start).
+    pod_annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 def merge_grafana_inputs(*contributions: GrafanaInputs | None) -> GrafanaInputs:
@@ -60,9 +63,23 @@ def merge_grafana_inputs(*contributions: GrafanaInputs | None) -> GrafanaInputs:
         merged.env_from_secrets += [s for s in part.env_from_secrets if s not in merged.env_from_secrets]
         merged.depends_on += part.depends_on
         merged.plugins += [p for p in part.plugins if p not in merged.plugins]
-        merged.service_account_annotations.update(part.service_account_annotations)
+        _merge_annotations(merged.service_account_annotations, part.service_account_annotations, "ServiceAccount")
+        _merge_annotations(merged.pod_annotations, part.pod_annotations, "pod")
     uids = [d.get("uid") for d in merged.datasources]
     duplicates = sorted({u for u in uids if u and uids.count(u) > 1})
     if duplicates:
         raise ValueError(f"Grafana datasource uid(s) contributed twice: {', '.join(duplicates)}")
     return merged
+
+
+def _merge_annotations(merged: dict[str, pulumi.Input[str]], added: dict[str, pulumi.Input[str]], what: str) -> None:
+    """Grafana has one identity: two capabilities that annotate it differently would silently have
+    one of them lose its cloud access, so a conflict fails the program instead. The same Output (or
+    an equal plain value) contributed twice is no conflict."""
+    for key, value in added.items():
+        if key in merged and merged[key] is not value and merged[key] != value:
+            raise ValueError(
+                f"Grafana {what} annotation {key!r} contributed twice with different values: "
+                "Grafana has one identity, so every capability must use the same one"
+            )
+        merged[key] = value

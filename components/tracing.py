@@ -40,6 +40,8 @@ class TracingPipelineArgs:
     crds: PrometheusOperatorCrds
     # Azure only: the logging capability's Log Analytics workspace, for workspace-based App Insights.
     azure_workspace_resource_id: pulumi.Input[str] | None = None
+    # Azure only: Grafana's reader principal (logging capability), granted read on Application Insights.
+    azure_grafana_reader_principal_id: pulumi.Input[str] | None = None
 
 
 class TracingPipeline(pulumi.ComponentResource):
@@ -64,7 +66,13 @@ class TracingPipeline(pulumi.ComponentResource):
 
             sink = AzureTraceSink(
                 f"{name}-azure",
-                AzureTraceSinkArgs(settings, providers, args.namespace, args.azure_workspace_resource_id),
+                AzureTraceSinkArgs(
+                    settings,
+                    providers,
+                    args.namespace,
+                    args.azure_workspace_resource_id,
+                    args.azure_grafana_reader_principal_id,
+                ),
                 pulumi.ResourceOptions(parent=self),
             )
             extra_envs.append(
@@ -73,7 +81,7 @@ class TracingPipeline(pulumi.ComponentResource):
                     "valueFrom": {"secretKeyRef": {"name": sink.secret_name, "key": CONNECTION_STRING_KEY}},
                 }
             )
-            backend_resources.append(sink.secret)
+            backend_resources += [sink.secret, sink.grafana_reader_role]
         elif backend == "cloud-trace":
             from components.gcp.tracing import GcpTraceIdentity, GcpTraceIdentityArgs
 

@@ -12,12 +12,15 @@ from urllib.parse import quote
 
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
-from grafana_foundation_sdk.builders import prometheus, stat, timeseries
+from grafana_foundation_sdk.builders import prometheus, stat, text, timeseries
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
+from grafana_foundation_sdk.models import text as text_models
 
 from dashboards import uids
+from rules.model import pods_of
+from settings.model import ServiceSettings
 
 # Queries go through the dashboard's datasource variable, so the same JSON works against Prometheus
 # and against Thanos Query (long-term storage) without an edit.
@@ -42,8 +45,20 @@ CLUSTER = 'cluster=~"$cluster"'
 NAMESPACE = 'namespace=~"$namespace"'
 SERVICE = 'service=~"$service"'
 APP_ID = 'app_id=~"$service"'
-# Pods of a Deployment are named <deployment>-<replicaset hash>-<suffix>; the Deployment is the service.
-SERVICE_PODS = 'pod=~"($service)-.*"'
+
+
+def _service_pods() -> str:
+    """`pod=~` for the Deployment pods of the services chosen in `$service`: the pattern of
+    rules/model.py `pods_of` with the variable in place of the names, so the Kubernetes dashboard
+    and the Kubernetes alerts count exactly the same pods."""
+    probe = "service"
+    pattern = pods_of([ServiceSettings(name=probe)])
+    if not pattern.startswith(f"({probe})"):
+        raise ValueError(f"rules.model.pods_of changed shape: {pattern}")
+    return f'pod=~"($service){pattern.removeprefix(f"({probe})")}"'
+
+
+SERVICE_PODS = _service_pods()
 RATE = "$__rate_interval"
 
 
@@ -230,6 +245,11 @@ def single(
     if decimals is not None:
         panel = panel.decimals(decimals)
     return panel
+
+
+def note(title: str, markdown: str, width: int = 24, height: int = 6) -> text.Panel:
+    """A text panel, for what a stack cannot show (and why) rather than panels that stay empty."""
+    return text.Panel().title(title).mode(text_models.TextMode.MARKDOWN).content(markdown).span(width).height(height)
 
 
 @dataclass

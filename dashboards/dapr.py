@@ -12,6 +12,7 @@ from dashboards.common import (
     DASHBOARD_TITLES,
     NAMESPACE,
     RATE,
+    SERVICE,
     Link,
     Section,
     Thresholds,
@@ -23,12 +24,23 @@ from dashboards.common import (
     sel,
     single,
 )
+from dashboards.recording_rules import (
+    producer_errors,
+    publish_rate,
+    pubsub_ingress_rate,
+    pubsub_processing_p95_ms,
+)
 from settings import StackSettings
 
 SIDECAR = sel(NAMESPACE, APP_ID)
 APP_LINKS = (
     Link("Pods of ${__field.labels.app_id}", dashboard_url(uids.KUBERNETES, service="${__field.labels.app_id}")),
     Link("Kafka view of ${__field.labels.app_id}", dashboard_url(uids.KAFKA, service="${__field.labels.app_id}")),
+)
+# The pub/sub recordings copy app_id to `service`.
+SERVICE_LINKS = (
+    Link("Pods of ${__field.labels.service}", dashboard_url(uids.KUBERNETES, service="${__field.labels.service}")),
+    Link("Kafka view of ${__field.labels.service}", dashboard_url(uids.KAFKA, service="${__field.labels.service}")),
 )
 
 
@@ -126,64 +138,46 @@ def grpc_traffic() -> Section:
 
 
 def pubsub(settings: StackSettings) -> Section:
-    component = f'component="{settings.kafka.pubsub_component}"'
-    ingress = sel(NAMESPACE, APP_ID, component)
-    failed_egress = sel(NAMESPACE, APP_ID, component, 'success="false"')
-    egress = sel(NAMESPACE, APP_ID, component)
     processing_p95 = settings.alerting.thresholds.kafka_processing_p95_seconds * 1000
+    # Every panel reads the recordings the pub/sub alerts use (per service, topic and status, over
+    # every pub/sub component; the Todo apps have one, kafka.pubsubComponent): the P95 would otherwise
+    # scan every latency bucket of every subscriber and topic.
     return Section(
         "Pub/sub",
         [
             graph(
                 "Ingress by process_status",
                 "Messages delivered to subscribers: success, retry (redelivered) or drop (lost for the app).",
-                [
-                    q(
-                        "sum by (app_id, topic, process_status) "
-                        f"(rate(dapr_component_pubsub_ingress_count{ingress}[{RATE}]))",
-                        "{{app_id}} {{topic}} {{process_status}}",
-                    )
-                ],
+                [q(pubsub_ingress_rate(NAMESPACE, SERVICE), "{{service}} {{topic}} {{process_status}}")],
                 unit="ops",
                 width=8,
-                links=APP_LINKS,
+                links=SERVICE_LINKS,
             ),
             graph(
                 "Ingress processing P95",
-                "95th percentile of the time the subscriber took to process a message. The dashed line is "
-                "the alert threshold (alerting.thresholds.kafkaProcessingP95Seconds).",
-                [
-                    q(
-                        "histogram_quantile(0.95, sum by (app_id, topic, le) "
-                        f"(rate(dapr_component_pubsub_ingress_latencies_bucket{ingress}[{RATE}])))",
-                        "{{app_id}} {{topic}}",
-                    )
-                ],
+                "95th percentile of the time the subscriber took to process a message, as "
+                "KafkaMessageProcessingSlow sees it. The dashed line is its threshold "
+                "(alerting.thresholds.kafkaProcessingP95Seconds).",
+                [q(pubsub_processing_p95_ms(NAMESPACE, SERVICE), "{{service}} {{topic}}")],
                 unit="ms",
                 width=8,
                 thresholds=Thresholds(critical=processing_p95),
             ),
             graph(
                 "Egress failures",
-                "Publishes that the pub/sub component rejected (success=false), per publisher and topic.",
-                [
-                    q(
-                        f"sum by (app_id, topic) (rate(dapr_component_pubsub_egress_count{failed_egress}[{RATE}]))",
-                        "{{app_id}} {{topic}}",
-                    ),
-                ],
+                "Publishes that the pub/sub component rejected (success=false), per publisher and topic: "
+                "what KafkaProducerErrors alerts on.",
+                [q(producer_errors(NAMESPACE, SERVICE), "{{service}} {{topic}}")],
                 unit="ops",
                 width=8,
-                links=APP_LINKS,
+                links=SERVICE_LINKS,
             ),
             graph(
                 "Egress by result",
-                "All publishes per publisher, topic and result.",
+                "All publishes and the failed ones, per publisher and topic.",
                 [
-                    q(
-                        f"sum by (app_id, topic, success) (rate(dapr_component_pubsub_egress_count{egress}[{RATE}]))",
-                        "{{app_id}} {{topic}} success={{success}}",
-                    )
+                    q(publish_rate(NAMESPACE, SERVICE), "all {{service}} {{topic}}"),
+                    q(producer_errors(NAMESPACE, SERVICE), "failed {{service}} {{topic}}"),
                 ],
                 unit="ops",
                 width=24,

@@ -152,6 +152,25 @@ class TodoSystem:
             "kafka-exporter",
             {**exporter, "job": KAFKA_EXPORTER_JOB, "service": KAFKA_EXPORTER_JOB, "instance": "kafka-exporter:9308"},
         )
+        kafka = settings.kafka
+        if kafka.mode == "strimzi":
+            # Strimzi's KRaft controller pod, scraped by the Kafka capability's PodMonitor (JMX exporter).
+            self.targets["kafka-controller"] = Target(
+                "kafka-controller",
+                {
+                    "job": f"{metrics_ns}/{kafka.cluster_name}-kafka-nodes",
+                    "namespace": kafka.namespace,
+                    "pod": f"{kafka.cluster_name}-controller-0",
+                    "container": "kafka",
+                    "instance": "10.3.0.1:9404",
+                },
+            )
+        elif kafka.vendor in ("redpanda", "confluent"):
+            # The managed vendor's metrics endpoint, scraped by the ScrapeConfig with `kafka_cluster`.
+            self.targets["kafka-vendor"] = Target(
+                "kafka-vendor",
+                {"job": f"scrapeConfig/{metrics_ns}/kafka-vendor", "kafka_cluster": kafka.cluster_name},
+            )
         self.produced: dict[tuple[str, int], float] = {}
         self.consumed: dict[tuple[str, str, int], float] = {}
         self.advance()
@@ -386,6 +405,15 @@ class TodoSystem:
         exporter = self.targets["kafka-exporter"]
         exporter.gauges.clear()
         exporter.set("kafka_brokers", (), 3)
+        controller = self.targets.get("kafka-controller")
+        if controller is not None:
+            controller.set("kafka_controller_kafkacontroller_activecontrollercount", (), 1)
+            controller.set("kafka_controller_kafkacontroller_offlinepartitionscount", (), 0)
+        vendor = self.targets.get("kafka-vendor")
+        if vendor is not None:
+            vendor.set("redpanda_cluster_brokers", (), 3)
+            vendor.set("redpanda_cluster_unavailable_partitions", (), 0)
+            vendor.set("confluent_kafka_server_partition_count", labels_of(topic="task-events"), 3)
         topics = sorted({*self.settings.kafka.topics, *(t for s in self.services for t in s.subscribes)})
         for topic in topics:
             for partition in PARTITIONS:

@@ -75,6 +75,34 @@ def _get(props: Mapping[str, Any], *path: str) -> Any:
     return current
 
 
+# Azure's "not set on this table" marker for retentionInDays and totalRetentionInDays.
+AZURE_TABLE_DEFAULT_RETENTION = -1
+
+
+def _table_retention(props: Mapping[str, Any], minimum: int) -> list[str]:
+    """A Log Analytics table keeps records for `totalRetentionInDays` (interactive plus long-term);
+    unset or -1 means "as long as the interactive retention", and an unset or -1 interactive
+    retention inherits the workspace's, which is checked on the workspace."""
+
+    def own(field: str) -> float | None:
+        value = props.get(field)
+        if value is None or value == AZURE_TABLE_DEFAULT_RETENTION:
+            return None
+        return value if isinstance(value, int | float) else float("nan")
+
+    total, interactive = own("totalRetentionInDays"), own("retentionInDays")
+    if total is not None:
+        field, days = "totalRetentionInDays", total
+    elif interactive is not None:
+        field, days = "retentionInDays", interactive
+    else:
+        return []
+    # NaN (a non-number) fails the comparison too.
+    if not days >= minimum:
+        return [f"{field} must be at least {minimum} days (got {props.get(field)!r})"]
+    return []
+
+
 def log_retention(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any] = NO_CONFIG) -> list[str]:
     """Logs are kept at least `minimumLogRetentionDays` wherever this stack (or an app stack) stores them."""
     minimum = int(config.get("minimumLogRetentionDays", MIN_LOG_RETENTION_DAYS))
@@ -87,10 +115,9 @@ def log_retention(resource_type: str, props: Mapping[str, Any], config: Mapping[
     field = fields.get(resource_type)
     if field is None:
         return []
+    if resource_type == "azure-native:operationalinsights:Table":
+        return _table_retention(props, minimum)
     days = props.get(field)
-    if resource_type == "azure-native:operationalinsights:Table" and days is None:
-        # A table without its own retention inherits the workspace's, which is checked there.
-        return []
     if not isinstance(days, int | float) or days < minimum:
         return [f"{field} must be at least {minimum} days (got {days!r})"]
     return []

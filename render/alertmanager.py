@@ -24,6 +24,22 @@ EMAIL = "email"
 DEAD_MANS_SWITCH = "dead-mans-switch"
 
 GROUP_BY = ["alertname", "namespace", "service"]
+# A critical alert mutes the warning form of the same alert only about the same thing: labels that tell
+# one node, disk, volume, pod or target from another (the chart's node, PVC and filesystem alerts come
+# in warning/critical pairs). Alertmanager treats a label missing on both sides as equal.
+SAME_SUBJECT = [
+    *GROUP_BY,
+    "job",
+    "instance",
+    "node",
+    "pod",
+    "container",
+    "persistentvolumeclaim",
+    "device",
+    "mountpoint",
+    "consumergroup",
+    "topic",
+]
 WATCHDOG_ALERT = "Watchdog"
 NODE_NOT_READY_ALERT = "KubeNodeNotReady"
 
@@ -169,9 +185,10 @@ def inhibit_rules() -> list[dict[str, Any]]:
         {
             "source_matchers": ['severity="critical"'],
             "target_matchers": ['severity="warning"'],
-            "equal": list(GROUP_BY),
+            "equal": list(SAME_SUBJECT),
         },
-        # Pods on a node that is not ready fail because of the node; page for the node only.
+        # Pods on a node that is not ready fail because of the node; page for the node only. Every
+        # pod-scoped alert of this project carries `node` (rules.model.with_node).
         {
             "source_matchers": [f'alertname="{NODE_NOT_READY_ALERT}"'],
             "target_matchers": ['pod=~".+"', f'alertname!="{NODE_NOT_READY_ALERT}"'],

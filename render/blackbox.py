@@ -63,7 +63,9 @@ def probe_spec(settings: StackSettings, service: ServiceSettings) -> dict[str, A
         "targets": {
             "staticConfig": {
                 "static": [readiness_url(service)],
-                "labels": {"service": service.name, "probe": "readiness"},
+                # The Probe lives in the metrics namespace; the operator adds `namespace: <probe's
+                # namespace>` only when this label is missing, so the series keep the service's.
+                "labels": {"service": service.name, "namespace": service.namespace, "probe": "readiness"},
             }
         },
     }

@@ -13,6 +13,9 @@ from settings.model import StackSettings
 Options = list[tuple[str, str]]
 
 CONFIG_DIR = "/fluent-bit/etc/conf"
+# The image's standard parsers (the chart's default config loads them too): pods may ask for one by
+# annotation (`fluentbit.io/parser`, K8S-Logging.Parser), so they must be registered.
+STANDARD_PARSERS_FILE = "/fluent-bit/etc/parsers.conf"
 # A hostPath, so tail offsets and buffered chunks survive a pod restart or a sink outage.
 STATE_DIR = "/var/fluent-bit/state"
 STORAGE_PATH = f"{STATE_DIR}/flb-storage/"
@@ -34,6 +37,12 @@ CONTAINER_FILE_REGEX = (
 
 # Probe and scrape access logs are noise (app contract); Dapr's own /v1.0/healthz calls do not match.
 NOISE_ACCESS_LOG = r"(GET|HEAD) /(healthz|readyz|metrics)([?/][^ ]*)? HTTP/"
+
+# A line longer than TAIL_BUFFER_MAX is skipped (Skip_Long_Lines). The runtimes split lines at 16 KiB
+# (CRI partial lines, joined again by the cri multiline parser), but docker's JSON escaping can more
+# than double that; 256 KiB is also Cloud Logging's largest entry. The buffer grows only for long lines.
+TAIL_BUFFER_CHUNK = "32k"
+TAIL_BUFFER_MAX = "256k"
 
 # In-memory bounds, sized to stay well under the container's memory limit: chunks are ~2 MB each.
 MAX_CHUNKS_UP = 64
@@ -89,10 +98,12 @@ def service_section() -> str:
             ("Daemon", "Off"),
             ("Flush", "1"),
             ("Log_Level", "info"),
+            ("Parsers_File", STANDARD_PARSERS_FILE),
             ("Parsers_File", f"{CONFIG_DIR}/custom_parsers.conf"),
             ("HTTP_Server", "On"),
             ("HTTP_Listen", "0.0.0.0"),
             ("HTTP_Port", str(METRICS_PORT)),
+            # /api/v2/health for people and scripts; no probe uses it (see probe_values).
             ("Health_Check", "On"),
             ("storage.path", STORAGE_PATH),
             ("storage.sync", "normal"),
@@ -105,6 +116,19 @@ def service_section() -> str:
             ("scheduler.cap", "300"),
         ],
     )
+
+
+def probe_values() -> dict[str, Any]:
+    """The chart's probes. Its readiness probe reads /api/v2/health, which turns 500 after
+    HC_Errors_Count failed flushes in HC_Period: during a sink outage, when buffering on disk is
+    exactly what should happen, every pod would go NotReady, stall DaemonSet rollouts and fire
+    KubePodNotReady on every node. Ready and alive both mean "the HTTP server of a running engine
+    answers"; delivery failures are alerted on from Fluent Bit's metrics instead."""
+    http_root = {"httpGet": {"path": "/", "port": "http"}}
+    return {
+        "livenessProbe": {**http_root, "periodSeconds": 10, "failureThreshold": 6},
+        "readinessProbe": {**http_root, "periodSeconds": 10, "failureThreshold": 3},
+    }
 
 
 def inputs_section() -> str:
@@ -120,6 +144,8 @@ def inputs_section() -> str:
             ("Tag", f"{CONTAINER_TAG_PREFIX}<namespace_name>.<pod_name>.<container_name>"),
             ("DB", f"{STATE_DIR}/tail-containers.db"),
             ("DB.locking", "true"),
+            ("Buffer_Chunk_Size", TAIL_BUFFER_CHUNK),
+            ("Buffer_Max_Size", TAIL_BUFFER_MAX),
             ("Skip_Long_Lines", "On"),
             ("Refresh_Interval", "10"),
             ("storage.type", "filesystem"),
@@ -302,12 +328,32 @@ def stackdriver_outputs(
     )
 
 
+# Fluent Bit's OCI API key: the config file and the private key it names, mounted from one Secret.
+OCI_KEY_DIR = "/fluent-bit/oci"
+OCI_CONFIG_FILE_NAME = "config"
+OCI_PRIVATE_KEY_FILE_NAME = "oci_api_key.pem"
+OCI_PROFILE = "DEFAULT"
+
+
+def oci_config_file(user_id: str, fingerprint: str, tenancy_id: str, region: str) -> str:
+    """The OCI SDK config file Fluent Bit signs uploads with. Nothing in it is secret; its `key_file`
+    points at the private key mounted next to it."""
+    lines = [
+        f"[{OCI_PROFILE}]",
+        f"user={user_id}",
+        f"fingerprint={fingerprint}",
+        f"tenancy={tenancy_id}",
+        f"region={region}",
+        f"key_file={OCI_KEY_DIR}/{OCI_PRIVATE_KEY_FILE_NAME}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def oracle_outputs(
     namespace: str,
     logs_group_id: str,
     audit_group_id: str,
     log_source_name: str,
-    config_file: str,
     cluster_name: str,
 ) -> SinkOutputs:
     def one(alias: str, group_id: str) -> Options:
@@ -315,8 +361,8 @@ def oracle_outputs(
             ("Name", "oracle_log_analytics"),
             ("Alias", alias),
             ("Namespace", namespace),
-            ("Config_File_Location", config_file),
-            ("Profile_Name", "DEFAULT"),
+            ("Config_File_Location", f"{OCI_KEY_DIR}/{OCI_CONFIG_FILE_NAME}"),
+            ("Profile_Name", OCI_PROFILE),
             ("Oci_La_Log_Group_Id", group_id),
             ("Oci_La_Log_Source_Name", log_source_name),
             ("Oci_La_Global_Metadata", f"cluster {cluster_name}"),

@@ -164,6 +164,9 @@ def kafka_ui_values(settings: StackSettings, credentials_secret: str, labels: di
             "limits": {"memory": "768Mi"},
         },
         "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+        # A JVM on a 100m CPU request can take minutes to boot Spring: the chart's startup probe
+        # (its own /actuator/health path) gets 5 minutes before liveness may restart it.
+        "probes": {"startup": {"periodSeconds": 10, "failureThreshold": 30, "timeoutSeconds": 10}},
     }
     if kafka.tls and kafka.tls_ca_secret:
         values["volumes"] = [{"name": CA_VOLUME, "secret": {"secretName": kafka.tls_ca_secret}}]

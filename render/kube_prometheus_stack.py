@@ -126,6 +126,14 @@ def _disruption_budget(replicas: int) -> dict[str, Any]:
     return {"enabled": True, "minAvailable": max(1, replicas - 1)}
 
 
+# Port "http" (10902) is the sidecar's own; /-/ready waits until it has reached Prometheus.
+THANOS_SIDECAR_PROBES: dict[str, Any] = {
+    "name": "thanos-sidecar",
+    "livenessProbe": {"httpGet": {"path": "/-/healthy", "port": "http"}, "periodSeconds": 30, "failureThreshold": 4},
+    "readinessProbe": {"httpGet": {"path": "/-/ready", "port": "http"}, "periodSeconds": 10, "failureThreshold": 6},
+}
+
+
 def prometheus_values(settings: StackSettings, thanos: ThanosSidecarInputs | None) -> dict[str, Any]:
     prom = settings.metrics.prometheus
     release = settings.metrics.release_name
@@ -156,6 +164,8 @@ def prometheus_values(settings: StackSettings, thanos: ThanosSidecarInputs | Non
             spec["podMetadata"] = {"labels": dict(thanos.pod_labels)}
         if thanos.service_account_annotations:
             values["serviceAccount"] = {"annotations": dict(thanos.service_account_annotations)}
+        # The operator gives the thanos-sidecar container no probes; this patch (merged by name) adds them.
+        spec["containers"] = [THANOS_SIDECAR_PROBES]
         # Thanos Query finds the sidecars through this headless service; the monitor scrapes them.
         values["thanosService"] = {"enabled": True}
         values["thanosServiceMonitor"] = {"enabled": True}
@@ -257,6 +267,8 @@ def grafana_values(
     }
     if grafana is not None and grafana.service_account_annotations:
         values["serviceAccount"] = {"annotations": dict(grafana.service_account_annotations)}
+    if grafana is not None and grafana.pod_annotations:
+        values["podAnnotations"] = dict(grafana.pod_annotations)
     if g.ingress_host:
         ini["server"] = {"root_url": f"https://{g.ingress_host}"}
         ini["security"] = {"cookie_secure": True}
@@ -282,6 +294,8 @@ def render_kube_prometheus_stack_values(
     values: dict[str, Any] = {
         # The CRDs come from the prometheus-operator-crds release (components/crds.py).
         "crds": {"enabled": False},
+        # The config-reloader sidecars of Prometheus and Alertmanager get probes only when asked.
+        "prometheusOperator": {"prometheusConfigReloader": {"enableProbe": True}},
         "defaultRules": {"create": True, "rules": dict.fromkeys(RULE_GROUPS_OF_UNREACHABLE, False)},
         "prometheus": prometheus_values(settings, thanos),
         "alertmanager": alertmanager_values(settings, alertmanager),

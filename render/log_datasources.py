@@ -10,6 +10,11 @@ from typing import Any
 LOGS_UID = "logs"
 TRACES_UID = "traces"
 CLOUD_LOGGING_PLUGIN = "googlecloud-logging-datasource"
+AZURE_MONITOR_PLUGIN = "grafana-azure-monitor-datasource"
+# Grafana's Azure reader (components/azure/log_sink.py): a Secret whose keys become Grafana's env.
+AZURE_READER_SECRET_NAME = "grafana-azure-reader"
+AZURE_READER_CLIENT_ID_ENV = "AZURE_GRAFANA_READER_CLIENT_ID"
+AZURE_READER_CLIENT_SECRET_ENV = "AZURE_GRAFANA_READER_CLIENT_SECRET"
 
 
 def loki_datasource(url: str) -> dict[str, Any]:
@@ -35,22 +40,24 @@ def loki_datasource(url: str) -> dict[str, Any]:
     }
 
 
-def azure_monitor_datasource(
-    tenant_id: Any, client_id: Any, subscription_id: str, client_secret_env: str
-) -> dict[str, Any]:
+def azure_monitor_datasource(name: str, uid: str, tenant_id: str, subscription_id: str) -> dict[str, Any]:
+    """Grafana's one Azure identity (an app registration's client secret: Grafana's Azure Monitor
+    datasource has no workload identity unless grafana.ini enables it, and one reader for logs and
+    traces keeps one credential to rotate). Client id and secret come from the environment, filled
+    from the Secret AZURE_READER_SECRET_NAME, so the same values serve the logs and traces datasources."""
     return {
-        "name": "Logs",
-        "type": "grafana-azure-monitor-datasource",
-        "uid": LOGS_UID,
+        "name": name,
+        "type": AZURE_MONITOR_PLUGIN,
+        "uid": uid,
         "access": "proxy",
         "jsonData": {
             "azureAuthType": "clientsecret",
             "cloudName": "azuremonitor",
             "tenantId": tenant_id,
-            "clientId": client_id,
+            "clientId": "$__env{" + AZURE_READER_CLIENT_ID_ENV + "}",
             "subscriptionId": subscription_id,
         },
-        "secureJsonData": {"clientSecret": "$__env{" + client_secret_env + "}"},
+        "secureJsonData": {"clientSecret": "$__env{" + AZURE_READER_CLIENT_SECRET_ENV + "}"},
     }
 
 

@@ -85,9 +85,20 @@ def kql_queries(logs_table: str, audit_table: str) -> list[SavedQuery]:
     ]
 
 
-def cloud_logging_queries(project: str, logs_log_name: str, audit_log_name: str) -> list[SavedQuery]:
-    logs = f'logName="projects/{project}/logs/{logs_log_name}"'
-    audit = f'logName="projects/{project}/logs/{audit_log_name}"'
+def cluster_log_filter(project: str, log_name: str, cluster: str, location: str) -> str:
+    """One cluster's entries of a log: log names are shared by every cluster of the project, so the
+    k8s_container resource labels (which Fluent Bit's stackdriver output sets) tell stacks apart."""
+    return (
+        f'logName="projects/{project}/logs/{log_name}" AND resource.type="k8s_container" AND '
+        f'resource.labels.cluster_name="{cluster}" AND resource.labels.location="{location}"'
+    )
+
+
+def cloud_logging_queries(
+    project: str, logs_log_name: str, audit_log_name: str, cluster: str, location: str
+) -> list[SavedQuery]:
+    logs = f"({cluster_log_filter(project, logs_log_name, cluster, location)})"
+    audit = f"({cluster_log_filter(project, audit_log_name, cluster, location)})"
     return [
         SavedQuery("errors-by-service", "Errors by service", f"{logs}\nseverity>=ERROR"),
         SavedQuery(
@@ -121,16 +132,46 @@ def logql_queries() -> list[SavedQuery]:
 
 
 def oci_queries(logs_group: str, audit_group: str) -> list[SavedQuery]:
+    both = f"'Log Group' in ('{logs_group}', '{audit_group}')"
     return [
         SavedQuery(
             "errors-by-service",
             "Errors by service",
             f"'Log Group' = '{logs_group}' and level in (ERROR, CRITICAL) | stats count by service",
         ),
-        SavedQuery("logs-of-trace", "All logs of one trace_id", "trace_id = 'TRACE_ID' | sort Time"),
+        SavedQuery("logs-of-trace", "All logs of one trace_id", f"{both} and trace_id = 'TRACE_ID' | sort Time"),
         SavedQuery(
             "audit-trail-of-task",
             "Audit trail of one task",
             f"'Log Group' = '{audit_group}' and task_id = 'TASK_ID' | sort Time",
         ),
     ]
+
+
+# OCI Management Dashboard saved searches owned by Logging Analytics. The service documents only the
+# envelope (provider, metadata version); the widget fields below are what the console writes for a
+# Log Explorer search saved as a widget.
+OCI_SAVED_SEARCH_PROVIDER = {"provider_id": "log-analytics", "provider_name": "Logging Analytics"}
+OCI_SAVED_SEARCH_PROVIDER_VERSION = "3.0.0"
+OCI_SAVED_SEARCH_METADATA_VERSION = "2.0"
+OCI_SAVED_SEARCH_WIDGET_TEMPLATE = "visualizations/chartWidgetTemplate.html"
+OCI_SAVED_SEARCH_WIDGET_VM = "jet-modules/dashboards/widgets/lxSavedSearchWidget"
+
+
+def oci_saved_search_ui_config(query: SavedQuery, compartment_id: str) -> dict[str, object]:
+    """The widget's query, its scope (the compartment of the log groups) and how results are shown."""
+    log_group_scope = {
+        "type": "LogGroup",
+        "flags": {"IncludeSubCompartments": False},
+        "values": [{"value": compartment_id}],
+    }
+    return {
+        "queryString": query.query,
+        "scopeFilters": {"filters": [log_group_scope], "isGlobal": False},
+        "timeSelection": {"timePeriod": "l24hour"},
+        "visualizationType": "summary_table" if "| stats" in query.query else "records_histogram",
+        "visualizationOptions": {},
+        "showTitle": True,
+        "enableWidgetInApp": True,
+        "vizType": "lxSavedSearchWidgetType",
+    }

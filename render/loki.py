@@ -26,6 +26,14 @@ def render_loki_values(settings: StackSettings) -> dict[str, Any]:
         "deploymentMode": "Monolithic",
         "loki": {
             "auth_enabled": False,
+            # /ready answers only after the WAL replay and the ring join, which can take minutes;
+            # until then the chart's liveness probe must not restart Loki (10 minutes).
+            "startupProbe": {
+                "httpGet": {"path": "/ready", "port": "http-metrics"},
+                "periodSeconds": 10,
+                "failureThreshold": 60,
+                "timeoutSeconds": 1,
+            },
             "commonConfig": {"replication_factor": 1},
             "storage": {"type": "filesystem"},
             "schemaConfig": {

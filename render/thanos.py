@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from render.kube_prometheus_stack import fullname
 from settings.model import StackSettings
 
 # Field names thanos-io/objstore accepts per `type`, read from the `yaml:"..."` tags of each provider's
@@ -90,6 +91,64 @@ OBJSTORE_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
 }
+# The fields of OBJSTORE_FIELDS that never hold a credential, per type: what a render may show. Keys,
+# secrets, tokens, key files, key ids and encryption settings are left out, so they are masked, and
+# so is any field a newer objstore adds until it is reviewed here.
+OBJSTORE_PLAIN_FIELDS: dict[str, frozenset[str]] = {
+    "AZURE": frozenset(
+        {
+            "az_tenant_id",
+            "client_id",
+            "storage_account",
+            "storage_create_container",
+            "container",
+            "endpoint",
+            "user_assigned_id",
+            "max_retries",
+            "reader_config",
+            "pipeline_config",
+            "http_config",
+            "msi_resource",
+        }
+    ),
+    "GCS": frozenset({"bucket", "use_grpc", "grpc_conn_pool_size", "http_config", "chunk_size_bytes", "max_retries"}),
+    "S3": frozenset(
+        {
+            "bucket",
+            "endpoint",
+            "region",
+            "disable_dualstack",
+            "aws_sdk_auth",
+            "insecure",
+            "signature_version2",
+            "put_user_metadata",
+            "http_config",
+            "trace",
+            "list_objects_version",
+            "bucket_lookup_type",
+            "send_content_md5",
+            "disable_multipart",
+            "part_size",
+            "sts_endpoint",
+            "max_retries",
+        }
+    ),
+    "OCI": frozenset(
+        {
+            "provider",
+            "bucket",
+            "compartment_ocid",
+            "tenancy_ocid",
+            "region",
+            "part_size",
+            "max_request_retries",
+            "request_retry_interval",
+            "http_config",
+        }
+    ),
+}
+# Top-level keys of an objstore config besides `config`.
+OBJSTORE_PLAIN_TOP_LEVEL = frozenset({"type", "prefix"})
 # objstore's OCI provider switch (providers/oci/oci.go): the values `provider` may take.
 OCI_PROVIDERS = frozenset({"default", "instance-principal", "raw", "oke-workload-identity"})
 
@@ -129,17 +188,9 @@ class ServiceAccountRef:
         return f"system:serviceaccount:{self.namespace}:{self.name}"
 
 
-def kube_prometheus_fullname(release_name: str) -> str:
-    """kube-prometheus-stack's `fullname` helper: the release name if it contains the chart name,
-    else `<release>-kube-prometheus-stack`, cut at 26 characters."""
-    chart = "kube-prometheus-stack"
-    full = release_name if chart in release_name else f"{release_name}-{chart}"
-    return full[:26].rstrip("-")
-
-
 def prometheus_service_account(settings: StackSettings) -> ServiceAccountRef:
     """The service account kube-prometheus-stack gives Prometheus (and so its Thanos sidecar)."""
-    name = f"{kube_prometheus_fullname(settings.metrics.release_name)}-prometheus"
+    name = f"{fullname(settings.metrics.release_name)}-prometheus"
     return ServiceAccountRef("prometheus", settings.metrics.namespace, name)
 
 
@@ -160,7 +211,7 @@ def bucket_service_accounts(settings: StackSettings) -> list[ServiceAccountRef]:
 def sidecar_discovery_endpoint(settings: StackSettings) -> str:
     """The sidecars behind kube-prometheus-stack's headless `thanos-discovery` service, one gRPC
     endpoint per Prometheus replica (SRV lookup of the `grpc` port)."""
-    service = f"{kube_prometheus_fullname(settings.metrics.release_name)}-thanos-discovery"
+    service = f"{fullname(settings.metrics.release_name)}-thanos-discovery"
     return f"dnssrv+_grpc._tcp.{service}.{settings.metrics.namespace}.svc.{CLUSTER_DOMAIN}"
 
 
@@ -233,8 +284,12 @@ def chart_values(
     monitoring_labels: dict[str, str],
     service_account_annotations: dict[str, Any],
     pod_labels: dict[str, str],
+    automount_token: bool = False,
 ) -> dict[str, Any]:
-    """Values of the stevehipwell `thanos` chart (keys from its values.yaml at 1.24.1)."""
+    """Values of the stevehipwell `thanos` chart (keys from its values.yaml at 1.24.1).
+
+    `automount_token`: the chart creates its service accounts with `automountToken: false`; an
+    identity that reads the pod's own service account token file (OKE workload identity) needs it."""
     long_term = settings.metrics.long_term
 
     def bucket_reader(component: str) -> dict[str, Any]:
@@ -243,6 +298,7 @@ def chart_values(
                 "create": True,
                 "name": thanos_service_account(settings, component).name,
                 "annotations": dict(service_account_annotations),
+                "automountToken": automount_token,
             },
             "podLabels": dict(pod_labels),
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from render.jaeger import query_url
+from render.log_datasources import azure_monitor_datasource
 from settings import StackSettings
 
 UID = "traces"
@@ -19,18 +20,15 @@ def traces_datasource(settings: StackSettings) -> dict[str, Any]:
     if backend == "jaeger":
         return {**base, "name": "Traces (Jaeger)", "type": "jaeger", "url": query_url(settings)}
     if backend == "azure-monitor" and settings.azure is not None:
-        # Application Insights traces through the Azure Monitor datasource, as Grafana's own identity.
-        return {
-            **base,
-            "name": "Traces (Application Insights)",
-            "type": "grafana-azure-monitor-datasource",
-            "jsonData": {
-                "azureAuthType": "workloadidentity",
-                "subscriptionId": settings.azure.subscription_id,
-                "tenantId": settings.azure.tenant_id,
-            },
-        }
+        # Application Insights (query type "Traces") as the logging capability's Grafana reader,
+        # which components/azure/tracing.py grants Reader on the Application Insights component.
+        datasource = azure_monitor_datasource(
+            "Traces (Application Insights)", UID, settings.azure.tenant_id, settings.azure.subscription_id
+        )
+        return {**datasource, "editable": False}
     if backend == "cloud-trace" and settings.gcp is not None:
+        # `gce`: Grafana's Workload Identity, the logging capability's reader service account, which
+        # components/gcp/log_sink.py grants roles/cloudtrace.user when this backend is on.
         return {
             **base,
             "name": "Traces (Cloud Trace)",

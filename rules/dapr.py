@@ -3,22 +3,38 @@
 from __future__ import annotations
 
 from dashboards import uids
-from rules.model import Alert, RuleGroup, any_of, as_service, service_from_pod
+from render.monitors import DAPR_SIDECAR_SAMPLE_LIMIT
+from rules.model import Alert, RuleGroup, any_of, as_service, service_from_pod, with_node
 from settings.model import StackSettings
 
 SIDECAR_CONTAINER = "daprd"
 SIDECAR_FOR = "5m"
 CONTROL_PLANE_FOR = "5m"
+# A failed component stays failed until its sidecar restarts; a crash-looping sidecar is scraped only
+# now and then, so a failure seen once keeps the alert up this long.
+INIT_FAIL_WINDOW = "10m"
 
 
 def build(settings: StackSettings) -> list[RuleGroup]:
     app_namespaces = any_of(settings.application_namespaces)
     control_plane = f'namespace="{settings.metrics.dapr_namespace}"'
     sidecar = f'container="{SIDECAR_CONTAINER}", namespace=~"{app_namespaces}"'
+    over_sample_limit = (
+        f"max by (namespace, pod) (scrape_samples_post_metric_relabeling{{{sidecar}}}) > {DAPR_SIDECAR_SAMPLE_LIMIT}"
+    )
     alerts = [
         Alert(
             "DaprSidecarDown",
-            service_from_pod(f"max by (namespace, pod) (up{{{sidecar}}})", settings.services) + " == 0",
+            with_node(
+                service_from_pod(
+                    f"max by (namespace, pod) (up{{{sidecar}}}) == 0\n"
+                    # Over its sample limit the sidecar answers but the scrape is discarded (up = 0):
+                    # DaprSidecarSampleLimitExceeded says that, this alert would send people looking
+                    # for a dead sidecar.
+                    f"unless on (namespace, pod)\n{over_sample_limit}",
+                    settings.services,
+                )
+            ),
             severity="critical",
             duration=SIDECAR_FOR,
             summary="Dapr sidecar of {{ $labels.pod }} does not answer",
@@ -30,11 +46,27 @@ def build(settings: StackSettings) -> list[RuleGroup]:
             dashboard=uids.DAPR,
         ),
         Alert(
+            "DaprSidecarSampleLimitExceeded",
+            with_node(service_from_pod(over_sample_limit, settings.services)),
+            severity="warning",
+            duration=SIDECAR_FOR,
+            summary="Dapr sidecar of {{ $labels.pod }} exposes more series than its scrape limit",
+            description=(
+                "The daprd sidecar of {{ $labels.namespace }}/{{ $labels.pod }} exposes {{ $value }} samples "
+                f"after relabeling, over the PodMonitor's sampleLimit of {DAPR_SIDECAR_SAMPLE_LIMIT}: every "
+                "scrape of it is discarded (up = 0), so its Dapr metrics and alerts are blind; the sidecar "
+                "itself still works. Usually HTTP metrics with high-cardinality paths."
+            ),
+            dashboard=uids.DAPR,
+        ),
+        Alert(
             "DaprSidecarNotReady",
-            service_from_pod(
-                f"max by (namespace, pod) (kube_pod_container_status_ready{{{sidecar}}})", settings.services
-            )
-            + " == 0",
+            with_node(
+                service_from_pod(
+                    f"max by (namespace, pod) (kube_pod_container_status_ready{{{sidecar}}})", settings.services
+                )
+                + " == 0"
+            ),
             severity="warning",
             duration=SIDECAR_FOR,
             summary="Dapr sidecar of {{ $labels.pod }} is not ready",
@@ -47,16 +79,22 @@ def build(settings: StackSettings) -> list[RuleGroup]:
         ),
         Alert(
             "DaprComponentInitFailed",
+            # daprd creates this counter at the first failure, already at 1, and a restarted sidecar
+            # starts it at 1 again: increase() never sees those. A live sidecar that has the series
+            # failed to initialise the component and runs without it.
             as_service(
-                "sum by (namespace, app_id, component, reason) (increase(dapr_runtime_component_init_fail_total[10m]))",
+                "sum by (namespace, app_id, component, reason) "
+                f"(max_over_time(dapr_runtime_component_init_fail_total[{INIT_FAIL_WINDOW}]))",
                 "app_id",
             )
             + " > 0",
             severity="warning",
             summary="Dapr component {{ $labels.component }} fails to initialise in {{ $labels.app_id }}",
             description=(
-                "{{ $labels.app_id }} failed to initialise Dapr component {{ $labels.component }} "
-                "{{ $value | humanize }} times in 10m (reason: {{ $labels.reason }})."
+                "Sidecars of {{ $labels.app_id }} seen in the last "
+                f"{INIT_FAIL_WINDOW} counted {{{{ $value | humanize }}}} failed initialisations of Dapr "
+                "component {{ $labels.component }} (reason: {{ $labels.reason }}): they run without it "
+                "until they restart cleanly."
             ),
             dashboard=uids.DAPR,
         ),

@@ -4,7 +4,7 @@ alerts and the Kafka dashboard read, and the alerts on lag, processing time, dro
 from __future__ import annotations
 
 from dashboards import uids
-from rules.model import Alert, Recording, RuleGroup, any_of, as_service
+from rules.model import Alert, Recording, RuleGroup, any_of, as_service, events_in
 from settings.model import StackSettings
 
 LAG = "kafka:consumergroup_lag:sum"
@@ -18,8 +18,21 @@ PROCESSING_P95_MS = "dapr:pubsub_ingress_latency_ms:p95_5m"
 
 # A consumer that falls behind during a deploy catches up within minutes; lag that lasts is real.
 LAG_FOR = "10m"
+STALLED_FOR = "10m"
 BROKER_FOR = "5m"
 PUBSUB_FOR = "5m"
+DROP_WINDOW = "10m"
+# Broker metrics that are simply gone (scrape target deleted, wrong endpoint) leave the broker alerts blind.
+METRICS_ABSENT_FOR = "10m"
+# A metric each managed vendor's endpoint always serves while the cluster exists.
+VENDOR_PRESENCE_METRIC = {"redpanda": "redpanda_cluster_brokers", "confluent": "confluent_kafka_server_partition_count"}
+DAPR_PUBSUB_BY = "namespace, app_id, topic"
+
+
+def dapr_rate5m(selector: str) -> str:
+    """Per-second rate over 5m per app and topic, counting a new series' first events (Dapr creates
+    the `success="false"` and per-`process_status` series only when the first such event happens)."""
+    return as_service(f"{events_in(selector, '5m', DAPR_PUBSUB_BY)}\n/ 300", "app_id")
 
 
 def recordings(settings: StackSettings) -> list[Recording]:
@@ -30,21 +43,12 @@ def recordings(settings: StackSettings) -> list[Recording]:
         # Only where the group consumes: a stalled group has no estimate (and KafkaConsumerLagHigh still fires).
         Recording(LAG_SECONDS, f"{LAG}\n/ on (consumergroup, topic)\n({CONSUME_RATE} > 0)"),
         Recording(PRODUCE_RATE, "sum by (topic) (rate(kafka_topic_partition_current_offset[5m]))"),
-        Recording(
-            PUBLISH_RATE,
-            as_service("sum by (namespace, app_id, topic) (rate(dapr_component_pubsub_egress_count[5m]))", "app_id"),
-        ),
-        Recording(
-            PRODUCER_ERRORS,
-            as_service(
-                'sum by (namespace, app_id, topic) (rate(dapr_component_pubsub_egress_count{success="false"}[5m]))',
-                "app_id",
-            ),
-        ),
+        Recording(PUBLISH_RATE, dapr_rate5m("dapr_component_pubsub_egress_count")),
+        Recording(PRODUCER_ERRORS, dapr_rate5m('dapr_component_pubsub_egress_count{success="false"}')),
         Recording(
             INGRESS_RATE,
             as_service(
-                "sum by (namespace, app_id, topic, process_status) (rate(dapr_component_pubsub_ingress_count[5m]))",
+                events_in("dapr_component_pubsub_ingress_count", "5m", f"{DAPR_PUBSUB_BY}, process_status") + "\n/ 300",
                 "app_id",
             ),
         ),
@@ -86,6 +90,21 @@ def lag_alerts(settings: StackSettings) -> list[Alert]:
             ),
             dashboard=uids.KAFKA,
         ),
+        Alert(
+            "KafkaConsumerStalled",
+            # KafkaConsumerLagDelayHigh divides by the consume rate, so it cannot see a consumer that
+            # stopped consuming: a hung subscriber still has members and lag, but no progress.
+            as_service(f"{LAG} > 0\nand on (consumergroup, topic)\n{CONSUME_RATE} == 0", "consumergroup"),
+            severity="critical",
+            duration=STALLED_FOR,
+            summary="Consumer group {{ $labels.consumergroup }} has stopped consuming {{ $labels.topic }}",
+            description=(
+                "{{ $labels.consumergroup }} has {{ $value }} unconsumed messages on {{ $labels.topic }} and "
+                f"has not committed a single offset for {STALLED_FOR}: the subscriber is hung or every "
+                "delivery fails, and these events are not processed."
+            ),
+            dashboard=uids.KAFKA,
+        ),
     ]
 
 
@@ -108,13 +127,17 @@ def processing_alerts(settings: StackSettings) -> list[Alert]:
         ),
         Alert(
             "DaprPubsubMessagesDropped",
-            f'{INGRESS_RATE}{{process_status="drop"}} > 0',
+            # Every drop is a lost event, the very first one of a sidecar too (its series starts at 1).
+            as_service(
+                events_in('dapr_component_pubsub_ingress_count{process_status="drop"}', DROP_WINDOW, DAPR_PUBSUB_BY),
+                "app_id",
+            )
+            + " > 0",
             severity="warning",
-            duration=PUBSUB_FOR,
             summary="{{ $labels.service }} drops {{ $labels.topic }} messages",
             description=(
-                "Dapr drops {{ $value | humanize }} {{ $labels.topic }} messages per second for "
-                "{{ $labels.service }}: the app answered DROP or the message could not be delivered; "
+                "Dapr dropped {{ $value | humanize }} {{ $labels.topic }} messages for {{ $labels.service }} "
+                f"in the last {DROP_WINDOW}: the app answered DROP or the message could not be delivered; "
                 "dropped messages are not redelivered."
             ),
             dashboard=uids.KAFKA,
@@ -187,8 +210,7 @@ def broker_alerts(settings: StackSettings) -> list[Alert]:
         )
     ]
     if settings.kafka.mode != "strimzi":
-        # A managed vendor runs the controllers and does not expose their JMX metrics.
-        return alerts
+        return [*alerts, *vendor_alerts(settings)]
     kafka = f'namespace="{settings.kafka.namespace}"'
     return [
         *alerts,
@@ -206,17 +228,61 @@ def broker_alerts(settings: StackSettings) -> list[Alert]:
         ),
         Alert(
             "KafkaNoActiveController",
-            f"sum(kafka_controller_kafkacontroller_activecontrollercount{{{kafka}}}) < 1",
+            # `or vector(0)`: when every controller's JMX target is gone (pods deleted, PodMonitor
+            # broken) there is no series to compare, and that must read as no controller, not as fine.
+            f"(sum(kafka_controller_kafkacontroller_activecontrollercount{{{kafka}}}) or vector(0)) < 1",
             severity="critical",
             duration=BROKER_FOR,
             summary="Kafka has no active controller",
             description=(
-                f"{settings.kafka.cluster_name} reports {{{{ $value }}}} active KRaft controllers: metadata "
-                "changes, leader elections and topic creation are blocked."
+                f"{settings.kafka.cluster_name} reports {{{{ $value }}}} active KRaft controllers (0 also when "
+                "no controller's metrics are scraped at all): metadata changes, leader elections and topic "
+                "creation are blocked."
             ),
             dashboard=uids.KAFKA,
         ),
     ]
+
+
+def vendor_alerts(settings: StackSettings) -> list[Alert]:
+    """A managed vendor runs the brokers and controllers and exposes no JMX: its own endpoint's metrics."""
+    kafka = settings.kafka
+    cluster = f'kafka_cluster="{kafka.cluster_name}"'
+    presence = VENDOR_PRESENCE_METRIC.get(kafka.vendor)
+    if presence is None:
+        return []
+    alerts = [
+        Alert(
+            "KafkaBrokerMetricsAbsent",
+            f"absent({presence}{{{cluster}}})",
+            severity="warning",
+            duration=METRICS_ABSENT_FOR,
+            summary=f"No broker metrics from {kafka.vendor} for Kafka cluster {kafka.cluster_name}",
+            description=(
+                f"Prometheus has had no {presence} from the vendor's metrics endpoint for "
+                f"{METRICS_ABSENT_FOR} (absent = {{{{ $value }}}}): the broker alerts of {kafka.cluster_name} "
+                "are blind (scrape failing, credentials expired or endpoint changed)."
+            ),
+            dashboard=uids.KAFKA,
+        )
+    ]
+    if kafka.vendor == "redpanda":
+        alerts.append(
+            Alert(
+                "KafkaOfflinePartitions",
+                # Redpanda's partitions without a Raft quorum: the managed form of Kafka's offline partitions.
+                f"sum(redpanda_cluster_unavailable_partitions{{{cluster}}}) > 0",
+                severity="critical",
+                duration="1m",
+                summary="Kafka has offline partitions",
+                description=(
+                    f"{{{{ $value }}}} partitions of {kafka.cluster_name} (Redpanda Cloud) have no leader: "
+                    "producers and consumers of those partitions are stopped."
+                ),
+                dashboard=uids.KAFKA,
+            )
+        )
+    return alerts
 
 
 def build(settings: StackSettings) -> list[RuleGroup]:

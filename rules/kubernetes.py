@@ -4,7 +4,7 @@ and the app's services running close to their CPU or memory limit."""
 from __future__ import annotations
 
 from dashboards import uids
-from rules.model import Alert, RuleGroup, any_of, pods_of, service_from_pod
+from rules.model import Alert, RuleGroup, any_of, pods_of, service_from_pod, with_node
 from settings.model import StackSettings
 
 USAGE_FOR = "15m"
@@ -36,11 +36,13 @@ def build(settings: StackSettings) -> list[RuleGroup]:
     alerts = [
         Alert(
             "PodEvicted",
-            service_from_pod(
-                f'max by (namespace, pod, reason) (kube_pod_status_reason{{reason="Evicted", {namespaces}}})',
-                settings.services,
-            )
-            + " > 0",
+            with_node(
+                service_from_pod(
+                    f'max by (namespace, pod, reason) (kube_pod_status_reason{{reason="Evicted", {namespaces}}})',
+                    settings.services,
+                )
+                + " > 0"
+            ),
             severity="warning",
             summary="Pod {{ $labels.namespace }}/{{ $labels.pod }} was evicted",
             description=(
@@ -52,13 +54,15 @@ def build(settings: StackSettings) -> list[RuleGroup]:
         ),
         Alert(
             "ContainerOomKilled",
-            service_from_pod(
-                f"sum by (namespace, pod, container) "
-                f"(increase(kube_pod_container_status_restarts_total{{{namespaces}}}[{RESTART_WINDOW}])) > 0\n"
-                "and on (namespace, pod, container)\n"
-                "max by (namespace, pod, container) "
-                f'(kube_pod_container_status_last_terminated_reason{{reason="OOMKilled", {namespaces}}}) == 1',
-                settings.services,
+            with_node(
+                service_from_pod(
+                    f"sum by (namespace, pod, container) "
+                    f"(increase(kube_pod_container_status_restarts_total{{{namespaces}}}[{RESTART_WINDOW}])) > 0\n"
+                    "and on (namespace, pod, container)\n"
+                    "max by (namespace, pod, container) "
+                    f'(kube_pod_container_status_last_terminated_reason{{reason="OOMKilled", {namespaces}}}) == 1',
+                    settings.services,
+                )
             ),
             severity="warning",
             summary="Container {{ $labels.container }} of {{ $labels.pod }} was OOMKilled",
@@ -70,14 +74,16 @@ def build(settings: StackSettings) -> list[RuleGroup]:
         ),
         Alert(
             "ServiceCpuNearLimit",
-            service_from_pod(
-                "sum by (namespace, pod, container) "
-                f'(rate(container_cpu_usage_seconds_total{{job="kubelet", {app_containers}}}[5m]))\n'
-                "/ on (namespace, pod, container)\n"
-                "sum by (namespace, pod, container) "
-                f'(kube_pod_container_resource_limits{{resource="cpu", {app_containers}}})\n'
-                f"* 100 > {t.resource_usage_percent:g}",
-                settings.services,
+            with_node(
+                service_from_pod(
+                    "sum by (namespace, pod, container) "
+                    f'(rate(container_cpu_usage_seconds_total{{job="kubelet", {app_containers}}}[5m]))\n'
+                    "/ on (namespace, pod, container)\n"
+                    "sum by (namespace, pod, container) "
+                    f'(kube_pod_container_resource_limits{{resource="cpu", {app_containers}}})\n'
+                    f"* 100 > {t.resource_usage_percent:g}",
+                    settings.services,
+                )
             ),
             severity="warning",
             duration=USAGE_FOR,
@@ -91,14 +97,16 @@ def build(settings: StackSettings) -> list[RuleGroup]:
         ),
         Alert(
             "ServiceMemoryNearLimit",
-            service_from_pod(
-                "max by (namespace, pod, container) "
-                f'(container_memory_working_set_bytes{{job="kubelet", {app_containers}}})\n'
-                "/ on (namespace, pod, container)\n"
-                "sum by (namespace, pod, container) "
-                f'(kube_pod_container_resource_limits{{resource="memory", {app_containers}}})\n'
-                f"* 100 > {t.resource_usage_percent:g}",
-                settings.services,
+            with_node(
+                service_from_pod(
+                    "max by (namespace, pod, container) "
+                    f'(container_memory_working_set_bytes{{job="kubelet", {app_containers}}})\n'
+                    "/ on (namespace, pod, container)\n"
+                    "sum by (namespace, pod, container) "
+                    f'(kube_pod_container_resource_limits{{resource="memory", {app_containers}}})\n'
+                    f"* 100 > {t.resource_usage_percent:g}",
+                    settings.services,
+                )
             ),
             severity="warning",
             duration=USAGE_FOR,

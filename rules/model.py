@@ -116,3 +116,33 @@ def pods_of(services: list[ServiceSettings]) -> str:
 
 def percent(value: float) -> str:
     return f"{value:g}"
+
+
+def with_node(expr: str) -> str:
+    """Adds the pod's `node` (kube-state-metrics' kube_pod_info) to a pod alert, so Alertmanager's
+    KubeNodeNotReady inhibition (`equal: [node]`) can mute it; a pod that kube_pod_info does not know
+    (kube-state-metrics down, pod already gone) keeps its alert, only without `node`."""
+    return (
+        f"(\n{expr}\n)\n* on (namespace, pod) group_left (node)\n"
+        'max by (namespace, pod, node) (kube_pod_info{node!=""})\n'
+        f"or on (namespace, pod)\n(\n{expr}\n)"
+    )
+
+
+def new_series(selector: str, window: str) -> str:
+    """Series of `selector` that did not exist `window` ago."""
+    return f"({selector} unless {selector} offset {window})"
+
+
+def events_in(selector: str, window: str, by: str) -> str:
+    """Events a counter counted in `window`, per `by`, including the first events of a series that
+    appeared inside it.
+
+    Dapr (and most clients) create a labelled counter only at its first event, already at 1 or more:
+    `increase()` takes that first sample as its baseline and never counts it, and a series with one
+    sample has no increase at all. Its value is exactly the events it counted since it appeared.
+    """
+    total = f"sum by ({by})" if by else "sum"
+    grown = f"{total} (increase({selector}[{window}]))"
+    appeared = f"{total} {new_series(selector, window)}"
+    return f"(\n  {grown}\n  + {appeared}\n  or {grown}\n  or {appeared}\n)"

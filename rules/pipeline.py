@@ -5,7 +5,8 @@ notifications and the Watchdog are shipped by kube-prometheus-stack (rules/shipp
 from __future__ import annotations
 
 from dashboards import uids
-from rules.model import Alert, RuleGroup
+from render.otel_collector import sharded
+from rules.model import Alert, RuleGroup, with_node
 from settings.model import StackSettings
 
 # Outputs and exporters retry on their own; only failures that outlast a few retry cycles are news.
@@ -19,7 +20,7 @@ def fluent_bit_alerts() -> list[Alert]:
     return [
         Alert(
             "FluentBitOutputErrors",
-            f"{by_output} (rate(fluentbit_output_errors_total[5m])) > 0",
+            with_node(f"{by_output} (rate(fluentbit_output_errors_total[5m])) > 0"),
             severity="warning",
             duration=PIPELINE_FOR,
             summary="Fluent Bit output {{ $labels.name }} fails on {{ $labels.pod }}",
@@ -31,7 +32,7 @@ def fluent_bit_alerts() -> list[Alert]:
         ),
         Alert(
             "FluentBitOutputRetries",
-            f"{by_output} (rate(fluentbit_output_retries_total[5m])) > 0",
+            with_node(f"{by_output} (rate(fluentbit_output_retries_total[5m])) > 0"),
             severity="info",
             duration="30m",
             summary="Fluent Bit output {{ $labels.name }} keeps retrying on {{ $labels.pod }}",
@@ -43,8 +44,10 @@ def fluent_bit_alerts() -> list[Alert]:
         ),
         Alert(
             "FluentBitRecordsDropped",
-            f"{by_output} (rate(fluentbit_output_dropped_records_total[5m])) > 0\n"
-            f"or {by_output} (rate(fluentbit_output_retries_failed_total[5m])) > 0",
+            with_node(
+                f"{by_output} (rate(fluentbit_output_dropped_records_total[5m])) > 0\n"
+                f"or {by_output} (rate(fluentbit_output_retries_failed_total[5m])) > 0"
+            ),
             severity="critical",
             duration="5m",
             summary="Fluent Bit output {{ $labels.name }} drops logs on {{ $labels.pod }}",
@@ -57,11 +60,11 @@ def fluent_bit_alerts() -> list[Alert]:
     ]
 
 
-def collector_alerts() -> list[Alert]:
-    return [
+def collector_alerts(settings: StackSettings) -> list[Alert]:
+    alerts = [
         Alert(
             "OtelCollectorRefusedSpans",
-            "sum by (namespace, pod, receiver) (rate(otelcol_receiver_refused_spans_total[5m])) > 0",
+            with_node("sum by (namespace, pod, receiver) (rate(otelcol_receiver_refused_spans_total[5m])) > 0"),
             severity="warning",
             duration=PIPELINE_FOR,
             summary="OpenTelemetry Collector refuses spans on receiver {{ $labels.receiver }}",
@@ -73,7 +76,7 @@ def collector_alerts() -> list[Alert]:
         ),
         Alert(
             "OtelCollectorDroppedSpans",
-            "sum by (namespace, pod, exporter) (rate(otelcol_exporter_enqueue_failed_spans_total[5m])) > 0",
+            with_node("sum by (namespace, pod, exporter) (rate(otelcol_exporter_enqueue_failed_spans_total[5m])) > 0"),
             severity="warning",
             duration="5m",
             summary="OpenTelemetry Collector drops spans: exporter {{ $labels.exporter }} queue is full",
@@ -85,7 +88,7 @@ def collector_alerts() -> list[Alert]:
         ),
         Alert(
             "OtelCollectorExportFailures",
-            "sum by (namespace, pod, exporter) (rate(otelcol_exporter_send_failed_spans_total[5m])) > 0",
+            with_node("sum by (namespace, pod, exporter) (rate(otelcol_exporter_send_failed_spans_total[5m])) > 0"),
             severity="warning",
             duration=PIPELINE_FOR,
             summary="OpenTelemetry Collector fails to export spans via {{ $labels.exporter }}",
@@ -95,14 +98,46 @@ def collector_alerts() -> list[Alert]:
             ),
             dashboard=uids.PIPELINE,
         ),
+        Alert(
+            "OtelCollectorTracesDroppedTooEarly",
+            with_node(
+                "sum by (namespace, pod) "
+                "(rate(otelcol_processor_tail_sampling_sampling_trace_dropped_too_early_total[5m])) > 0"
+            ),
+            severity="warning",
+            duration=PIPELINE_FOR,
+            summary="OpenTelemetry Collector {{ $labels.pod }} evicts traces before sampling them",
+            description=(
+                "The tail sampler of {{ $labels.pod }} drops {{ $value | humanize }} traces per second before "
+                f"their decision (for {PIPELINE_FOR}): more traces arrive within decision_wait than num_traces "
+                "holds, so errors and slow traces are lost too."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
     ]
+    if sharded(settings):
+        alerts.append(
+            Alert(
+                "OtelCollectorNoLoadBalancerBackends",
+                with_node("max by (namespace, pod) (otelcol_loadbalancer_num_backends) == 0"),
+                severity="warning",
+                duration="5m",
+                summary="OpenTelemetry Collector {{ $labels.pod }} has no replica to route traces to",
+                description=(
+                    "The loadbalancing exporter of {{ $labels.pod }} resolves {{ $value }} backends from the "
+                    "sampling Service: every span it receives is dropped before tail sampling."
+                ),
+                dashboard=uids.PIPELINE,
+            )
+        )
+    return alerts
 
 
 def thanos_alerts() -> list[Alert]:
     return [
         Alert(
             "ThanosSidecarUploadFailures",
-            f"sum by (namespace, pod) (increase(thanos_shipper_upload_failures_total[{UPLOAD_WINDOW}])) > 0",
+            with_node(f"sum by (namespace, pod) (increase(thanos_shipper_upload_failures_total[{UPLOAD_WINDOW}])) > 0"),
             severity="warning",
             summary="Thanos sidecar of {{ $labels.pod }} fails to upload blocks",
             description=(
@@ -113,7 +148,7 @@ def thanos_alerts() -> list[Alert]:
         ),
         Alert(
             "ThanosCompactorHalted",
-            "max by (namespace, pod) (thanos_compact_halted) == 1",
+            with_node("max by (namespace, pod) (thanos_compact_halted) == 1"),
             severity="critical",
             duration="5m",
             summary="Thanos compactor {{ $labels.pod }} has halted",
@@ -126,8 +161,10 @@ def thanos_alerts() -> list[Alert]:
         ),
         Alert(
             "ThanosCompactionFailures",
-            "sum by (namespace, pod) "
-            f"(increase(thanos_compact_group_compactions_failures_total[{COMPACTION_WINDOW}])) > 0",
+            with_node(
+                "sum by (namespace, pod) "
+                f"(increase(thanos_compact_group_compactions_failures_total[{COMPACTION_WINDOW}])) > 0"
+            ),
             severity="warning",
             summary="Thanos compactor {{ $labels.pod }} fails compactions",
             description=(
@@ -139,7 +176,7 @@ def thanos_alerts() -> list[Alert]:
 
 
 def build(settings: StackSettings) -> list[RuleGroup]:
-    groups = [RuleGroup("pipeline", [*fluent_bit_alerts(), *collector_alerts()])]
+    groups = [RuleGroup("pipeline", [*fluent_bit_alerts(), *collector_alerts(settings)])]
     if settings.metrics.long_term.enabled:
         groups.append(RuleGroup("long-term-storage", thanos_alerts()))
     return groups

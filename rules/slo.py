@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboards import uids
+from render.blackbox import PROBE_JOB
 from rules.application import critical_handlers, probe_and_scrape_paths
-from rules.model import Alert, Recording, RuleGroup, any_of, bucket_label
+from rules.model import Alert, Recording, RuleGroup, any_of, bucket_label, events_in
 from settings.model import ServiceSettings, StackSettings
 
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
@@ -20,6 +21,13 @@ ERRORS = "slo:sli_errors:rate5m"
 EVENTS = "slo:sli_events:rate5m"
 OBJECTIVE = "slo:objective:ratio"
 BUDGET = "slo:error_budget:ratio"
+PAGE_MIN_ERROR_RATIO = "slo:page_min_error:ratio_rate5m"
+RATE_WINDOW = "5m"
+RATE_WINDOW_SECONDS = 300
+# A probe SLI counts two probes a minute: two failed probes in an hour already burn 14.4x. A page
+# needs the service failing for 3 of the last 5 minutes too, so a blip of a minute or two (a rolling
+# restart, one slow answer) never pages, and a real outage still pages within about 5 minutes.
+PROBE_PAGE_MIN_ERROR_RATIO = 0.6
 
 
 def ratio_record(window: str) -> str:
@@ -60,6 +68,8 @@ class Sli:
     objective: float
     events: str
     errors: str
+    # Minimum 5-minute error ratio a page also needs (0: none); see PROBE_PAGE_MIN_ERROR_RATIO.
+    page_min_error_ratio: float = 0.0
 
     @property
     def slo(self) -> str:
@@ -70,6 +80,12 @@ class Sli:
         return {"slo": self.slo, "sli": self.kind, "service": self.service.name, "namespace": self.service.namespace}
 
 
+def per_second(selector: str) -> str:
+    """Events per second over the rate window, counting the first events of a newly created series
+    (clients create a labelled counter, e.g. Dapr's `process_status="drop"`, only at its first event)."""
+    return f"{events_in(selector, RATE_WINDOW, '')}\n/ {RATE_WINDOW_SECONDS}"
+
+
 def measured_by_dapr(service: ServiceSettings) -> bool:
     """Workers are judged by the events Dapr delivers to them (app contract), not by their HTTP endpoints."""
     return service.kind == "worker" and bool(service.subscribes)
@@ -78,17 +94,18 @@ def measured_by_dapr(service: ServiceSettings) -> bool:
 def availability(service: ServiceSettings) -> Sli | None:
     if measured_by_dapr(service):
         selector = f'app_id="{service.name}"'
-        events = f"sum(rate(dapr_component_pubsub_ingress_count{{{selector}}}[5m]))"
-        errors = f'sum(rate(dapr_component_pubsub_ingress_count{{{selector}, process_status="drop"}}[5m]))'
+        events = per_second(f"dapr_component_pubsub_ingress_count{{{selector}}}")
+        errors = per_second(f'dapr_component_pubsub_ingress_count{{{selector}, process_status="drop"}}')
     elif service.exposes_metrics:
         selector = f'service="{service.name}", handler!~"{any_of(probe_and_scrape_paths(service))}"'
-        events = f"sum(rate(http_requests_total{{{selector}}}[5m]))"
-        errors = f'sum(rate(http_requests_total{{{selector}, status="5xx"}}[5m]))'
+        events = per_second(f"http_requests_total{{{selector}}}")
+        errors = per_second(f'http_requests_total{{{selector}, status="5xx"}}')
     else:
         # No request metrics (the Next.js frontend): the blackbox probes of its health path are the events.
-        selector = f'service="{service.name}"'
-        events = f"sum(count_over_time(probe_success{{{selector}}}[5m]))"
-        errors = f"{events} - sum(sum_over_time(probe_success{{{selector}}}[5m]))"
+        selector = f'job="{PROBE_JOB}", service="{service.name}"'
+        events = f"sum(count_over_time(probe_success{{{selector}}}[{RATE_WINDOW}]))"
+        errors = f"{events} - sum(sum_over_time(probe_success{{{selector}}}[{RATE_WINDOW}]))"
+        return Sli(service, "availability", service.slo.availability, events, errors, PROBE_PAGE_MIN_ERROR_RATIO)
     return Sli(service, "availability", service.slo.availability, events, errors)
 
 
@@ -99,8 +116,8 @@ def latency(service: ServiceSettings) -> Sli | None:
     if measured_by_dapr(service):
         selector = f'app_id="{service.name}"'
         le = bucket_label(slo.latency_threshold_seconds * 1000)
-        events = f"sum(rate(dapr_component_pubsub_ingress_latencies_count{{{selector}}}[5m]))"
-        fast = f'sum(rate(dapr_component_pubsub_ingress_latencies_bucket{{{selector}, le=~"{le}"}}[5m]))'
+        events = per_second(f"dapr_component_pubsub_ingress_latencies_count{{{selector}}}")
+        fast = per_second(f'dapr_component_pubsub_ingress_latencies_bucket{{{selector}, le=~"{le}"}}')
     elif service.exposes_metrics:
         handlers = (
             f'handler=~"{critical_handlers(service)}"'
@@ -109,11 +126,11 @@ def latency(service: ServiceSettings) -> Sli | None:
         )
         selector = f'service="{service.name}", {handlers}'
         le = bucket_label(slo.latency_threshold_seconds)
-        events = f"sum(rate(http_request_duration_seconds_count{{{selector}}}[5m]))"
-        fast = f'sum(rate(http_request_duration_seconds_bucket{{{selector}, le=~"{le}"}}[5m]))'
+        events = per_second(f"http_request_duration_seconds_count{{{selector}}}")
+        fast = per_second(f'http_request_duration_seconds_bucket{{{selector}, le=~"{le}"}}')
     else:
         return None
-    return Sli(service, "latency", slo.latency, events, f"{events} - {fast}")
+    return Sli(service, "latency", slo.latency, events, f"({events})\n-\n({fast})")
 
 
 def slis(settings: StackSettings) -> list[Sli]:
@@ -123,13 +140,16 @@ def slis(settings: StackSettings) -> list[Sli]:
 
 def sli_recordings(sli: Sli) -> list[Recording]:
     budget = round(1 - sli.objective, 10)
-    return [
+    recordings = [
         Recording(EVENTS, sli.events, sli.labels),
         # A service without a single bad event has no bad-event series at all: record 0 instead.
         Recording(ERRORS, f"clamp_min({sli.errors}, 0) or vector(0)", sli.labels),
         Recording(OBJECTIVE, f"vector({sli.objective:g})", sli.labels),
         Recording(BUDGET, f"vector({budget:g})", sli.labels),
     ]
+    if sli.page_min_error_ratio > 0:
+        recordings.append(Recording(PAGE_MIN_ERROR_RATIO, f"vector({sli.page_min_error_ratio:g})", sli.labels))
+    return recordings
 
 
 def window_recordings() -> list[Recording]:
@@ -151,11 +171,17 @@ def burn_rate_alerts() -> list[Alert]:
     for spec in BURN_RATE_ALERTS:
         for rate in spec.burn_rates:
             threshold = f"on (slo) group_left () ({rate.factor:g} * {BUDGET})"
+            expr = (
+                f"{ratio_record(rate.long_window)} > {threshold}\n"
+                f"and on (slo)\n{ratio_record(rate.short_window)} > {threshold}"
+            )
+            if spec.action == "page":
+                # Only SLOs with a minimum (probe SLIs) record one; the rest are never held back.
+                expr += f"\nunless on (slo)\n({ratio_record(RATE_WINDOW)} < on (slo) {PAGE_MIN_ERROR_RATIO})"
             alerts.append(
                 Alert(
                     spec.name,
-                    f"{ratio_record(rate.long_window)} > {threshold}\n"
-                    f"and on (slo)\n{ratio_record(rate.short_window)} > {threshold}",
+                    expr,
                     severity=spec.severity,  # type: ignore[arg-type]
                     duration=spec.duration,
                     labels={

@@ -65,6 +65,8 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "tracing": {"collectorReplicas": 2, "samplingRate": 0.1},
         "logging": {"retentionDays": 30, "auditRetentionDays": 365},
+        # Mandatory in production (settings/validation.py routing_problems): the Watchdog's heartbeat.
+        "alerting": {"receivers": {"deadMansSwitch": {"enabled": True}}},
     },
     "staging": {
         "metrics": {"prometheus": {"replicas": 2}, "alertmanagerReplicas": 2},

@@ -61,6 +61,13 @@ class OciSettings:
     region: str = ""
     # Object storage namespace of the tenancy (`oci os ns get`).
     object_storage_namespace: str = ""
+    # Fluent Bit's uploads to Logging Analytics: the tenancy, the API-key user and its key's fingerprint
+    # (non-secret, written into the OCI config file; only the private key is a secret), and the IAM
+    # group of that user, which the program's policy allows to upload into the compartment.
+    tenancy_id: str = ""
+    log_upload_user_id: str = ""
+    log_upload_key_fingerprint: str = ""
+    log_upload_group: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,6 +210,15 @@ class LoggingSettings:
     resources: ResourceSettings = field(default_factory=lambda: ResourceSettings("100m", "128Mi", "", "512Mi"))
     # OCI Logging Analytics log source that parses the records (a built-in JSON source by default).
     oci_log_source_name: str = "Kubernetes Container Generic Logs"
+    # Azure: days the audit table stays queryable at full speed; the rest of auditRetentionDays is
+    # the cheaper archive tier (search jobs / restore). Capped at auditRetentionDays.
+    interactive_audit_retention_days: int = constraint(90, minimum=4, maximum=730)
+    # Azure: lifetime of the app registrations' client secrets (Fluent Bit's ingestion, Grafana's reader).
+    client_secret_validity_days: int = constraint(365, minimum=30, maximum=730)
+    # Azure: change this value (e.g. to the date) to issue new client secrets before they expire.
+    client_secret_rotation: str = constraint(
+        "1", pattern=r"^[A-Za-z0-9._-]{1,64}$", hint="a short label such as 2026-07"
+    )
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ KNOWN_SECRETS: dict[str, str] = {
     "kafkaUiOidcClientSecret": "OAuth2/OIDC client secret for Kafka UI login",
     "kafkaMetricsPassword": "password of the managed Kafka's metrics endpoint (Redpanda Cloud, Confluent API secret)",
     "kubeconfig": "kubeconfig of the target cluster (the ambient context is used when not set)",
-    "ociLogAnalyticsConfig": "OCI SDK config file (user, fingerprint, tenancy, region) Fluent Bit signs uploads with",
     "ociLogAnalyticsPrivateKey": "PEM private key of the OCI API key that uploads logs to Logging Analytics",
 }
 
@@ -53,7 +52,7 @@ def required_secrets(settings: StackSettings) -> list[str]:
     if settings.kafka.mode == "managed" and settings.kafka.metrics_endpoint:
         needed.append("kafkaMetricsPassword")
     if settings.cloud == "oci":
-        needed += ["ociLogAnalyticsConfig", "ociLogAnalyticsPrivateKey"]
+        needed.append("ociLogAnalyticsPrivateKey")
     return needed
 
 

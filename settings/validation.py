@@ -150,6 +150,31 @@ def logging_problems(s: StackSettings) -> list[str]:
     return problems
 
 
+OCI_LOG_UPLOAD_KEYS: dict[str, tuple[str, str]] = {
+    "tenancyId": (r"^ocid1\.tenancy\.[a-z0-9._-]+$", "a tenancy OCID (ocid1.tenancy.oc1..)"),
+    "logUploadUserId": (r"^ocid1\.user\.[a-z0-9._-]+$", "a user OCID (ocid1.user.oc1..)"),
+    "logUploadKeyFingerprint": (
+        r"^([0-9a-f]{2}:){15}[0-9a-f]{2}$",
+        "an API key fingerprint (16 hex pairs joined by ':')",
+    ),
+    "logUploadGroup": (r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)?$", "an IAM group name, or <identity domain>/<group>"),
+}
+
+
+def oci_log_upload_problems(s: StackSettings) -> list[str]:
+    """Fluent Bit's OCI config file and upload policy are built from these keys."""
+    if s.cloud != "oci" or s.oci is None:
+        return []
+    problems = []
+    for key, (pattern, hint) in OCI_LOG_UPLOAD_KEYS.items():
+        value = str(_camel_value(s.oci, key))
+        if not value:
+            problems.append(f"{config_key('oci.' + key)} is required when cloud is oci ({hint})")
+        elif not re.fullmatch(pattern, value):
+            problems.append(f"{config_key('oci.' + key)} must be {hint} (got {value!r})")
+    return problems
+
+
 def kafka_problems(s: StackSettings) -> list[str]:
     k = s.kafka
     problems = []
@@ -189,6 +214,12 @@ def routing_problems(s: StackSettings) -> list[str]:
         problems.append(
             f"{config_key('alerting.receivers.email.requireTls')} must be true when "
             "alerting.receivers.email.username is set: the SMTP password is never sent in clear"
+        )
+    if s.is_production and not receivers.dead_mans_switch.enabled:
+        problems.append(
+            f"{config_key('alerting.receivers.deadMansSwitch.enabled')} must be true in a production stack: "
+            "without the Watchdog's heartbeat nobody learns that Prometheus or Alertmanager stopped alerting "
+            "(allowed: true; got false)"
         )
     return problems
 
@@ -369,6 +400,7 @@ def cross_field_problems(s: StackSettings) -> list[str]:
         *service_problems(s),
         *threshold_problems(s),
         *logging_problems(s),
+        *oci_log_upload_problems(s),
         *kafka_problems(s),
         *kafka_monitoring_problems(s),
         *grafana_problems(s),

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import promql_parser
 import pytest
 import yaml
 
@@ -205,18 +206,228 @@ def test_grouping_and_timings_come_from_config() -> None:
     assert render_alertmanager_config(faster)["route"]["routes"][0]["repeat_interval"] == "2m"
 
 
-def test_inhibition_rules() -> None:
+def matches(matcher: str, labels: dict[str, str]) -> bool:
+    """One Alertmanager matcher (`name="v"`, `name!="v"`, `name=~"re"`, `name!~"re"`); a missing label is ""."""
+    found = re.fullmatch(r'([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)"(.*)"', matcher)
+    assert found, matcher
+    name, op, value = found.groups()
+    actual = labels.get(name, "")
+    if op in ("=~", "!~"):
+        hit = re.fullmatch(value, actual) is not None
+        return hit if op == "=~" else not hit
+    return (actual == value) if op == "=" else (actual != value)
+
+
+def inhibits(rule: dict[str, Any], source: dict[str, str], target: dict[str, str]) -> bool:
+    """Alertmanager's inhibition semantics: both matcher sets hold and the `equal` labels have the same
+    value on both alerts, a label missing on both counting as equal."""
+    return (
+        all(matches(m, source) for m in rule["source_matchers"])
+        and all(matches(m, target) for m in rule["target_matchers"])
+        and all(source.get(name, "") == target.get(name, "") for name in rule["equal"])
+    )
+
+
+def muted(rules: list[dict[str, Any]], source: dict[str, str], target: dict[str, str]) -> bool:
+    return any(inhibits(rule, source, target) for rule in rules)
+
+
+INHIBITION_CASES: list[tuple[str, dict[str, str], dict[str, str], bool]] = [
+    (
+        "critical PVC mutes the warning of the same PVC",
+        {
+            "alertname": "KubePersistentVolumeFillingUp",
+            "severity": "critical",
+            "namespace": "kafka",
+            "persistentvolumeclaim": "data-todo-kafka-0",
+            "service": "kube-state-metrics",
+        },
+        {
+            "alertname": "KubePersistentVolumeFillingUp",
+            "severity": "warning",
+            "namespace": "kafka",
+            "persistentvolumeclaim": "data-todo-kafka-0",
+            "service": "kube-state-metrics",
+        },
+        True,
+    ),
+    (
+        "critical PVC leaves another PVC's warning alone",
+        {
+            "alertname": "KubePersistentVolumeFillingUp",
+            "severity": "critical",
+            "namespace": "kafka",
+            "persistentvolumeclaim": "data-todo-kafka-0",
+            "service": "kube-state-metrics",
+        },
+        {
+            "alertname": "KubePersistentVolumeFillingUp",
+            "severity": "warning",
+            "namespace": "kafka",
+            "persistentvolumeclaim": "data-todo-kafka-1",
+            "service": "kube-state-metrics",
+        },
+        False,
+    ),
+    (
+        "critical filesystem of node A leaves node B's warning alone",
+        {
+            "alertname": "NodeFilesystemAlmostOutOfSpace",
+            "severity": "critical",
+            "namespace": "monitoring",
+            "service": "node-exporter",
+            "instance": "10.0.0.1:9100",
+            "mountpoint": "/",
+            "device": "/dev/sda1",
+        },
+        {
+            "alertname": "NodeFilesystemAlmostOutOfSpace",
+            "severity": "warning",
+            "namespace": "monitoring",
+            "service": "node-exporter",
+            "instance": "10.0.0.2:9100",
+            "mountpoint": "/",
+            "device": "/dev/sda1",
+        },
+        False,
+    ),
+    (
+        "critical on one mountpoint leaves another mountpoint of the node alone",
+        {
+            "alertname": "NodeFilesystemAlmostOutOfSpace",
+            "severity": "critical",
+            "instance": "10.0.0.1:9100",
+            "mountpoint": "/",
+            "device": "/dev/sda1",
+        },
+        {
+            "alertname": "NodeFilesystemAlmostOutOfSpace",
+            "severity": "warning",
+            "instance": "10.0.0.1:9100",
+            "mountpoint": "/var/lib/kubelet",
+            "device": "/dev/sdb1",
+        },
+        False,
+    ),
+    (
+        "the critical form of an app alert mutes its warning form",
+        {"alertname": "ServiceHealthProbeFailing", "severity": "critical", "namespace": "todo", "service": "chat-api"},
+        {"alertname": "ServiceHealthProbeFailing", "severity": "warning", "namespace": "todo", "service": "chat-api"},
+        True,
+    ),
+    (
+        "a NotReady node mutes the pod alerts on it",
+        {"alertname": "KubeNodeNotReady", "severity": "warning", "node": "aks-pool-2"},
+        {
+            "alertname": "DaprSidecarDown",
+            "severity": "critical",
+            "namespace": "todo",
+            "pod": "audit-service-5f6d7c8b9-abcde",
+            "node": "aks-pool-2",
+        },
+        True,
+    ),
+    (
+        "a NotReady node leaves pods on other nodes alone",
+        {"alertname": "KubeNodeNotReady", "severity": "warning", "node": "aks-pool-2"},
+        {
+            "alertname": "DaprSidecarDown",
+            "severity": "critical",
+            "namespace": "todo",
+            "pod": "chat-api-7d4b9c6f5-x2k8p",
+            "node": "aks-pool-1",
+        },
+        False,
+    ),
+    (
+        "an SLO page mutes the ticket of the same SLO",
+        {
+            "alertname": "SloErrorBudgetFastBurn",
+            "slo_action": "page",
+            "slo": "chat-api-availability",
+            "service": "chat-api",
+            "namespace": "todo",
+            "severity": "critical",
+        },
+        {
+            "alertname": "SloErrorBudgetSlowBurn",
+            "slo_action": "ticket",
+            "slo": "chat-api-availability",
+            "service": "chat-api",
+            "namespace": "todo",
+            "severity": "warning",
+        },
+        True,
+    ),
+    (
+        "an SLO page leaves another SLO's ticket alone",
+        {
+            "alertname": "SloErrorBudgetFastBurn",
+            "slo_action": "page",
+            "slo": "chat-api-availability",
+            "service": "chat-api",
+            "namespace": "todo",
+            "severity": "critical",
+        },
+        {
+            "alertname": "SloErrorBudgetSlowBurn",
+            "slo_action": "ticket",
+            "slo": "chat-api-latency",
+            "service": "chat-api",
+            "namespace": "todo",
+            "severity": "warning",
+        },
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "source", "target", "expected"), INHIBITION_CASES, ids=[c[0] for c in INHIBITION_CASES]
+)
+def test_inhibition_mutes_only_alerts_about_the_same_thing(
+    case: str, source: dict[str, str], target: dict[str, str], expected: bool
+) -> None:
     rules = render_alertmanager_config(stack_settings("prod"))["inhibit_rules"]
-    by_source = {tuple(rule["source_matchers"]): rule for rule in rules}
-    critical = by_source[('severity="critical"',)]
-    assert critical["target_matchers"] == ['severity="warning"']
-    assert critical["equal"] == ["alertname", "namespace", "service"]
-    node = by_source[('alertname="KubeNodeNotReady"',)]
-    assert 'pod=~".+"' in node["target_matchers"] and node["equal"] == ["node"]
-    slo = by_source[('slo_action="page"',)]
-    assert slo["target_matchers"] == ['slo_action="ticket"']
-    assert slo["equal"] == ["slo", "service", "namespace"]
-    assert len(rules) == 3
+    assert muted(rules, source, target) is expected, case
+
+
+def series_labels(series: str) -> dict[str, str]:
+    selector = promql_parser.parse(series)
+    return {m.name: m.value for m in selector.matchers.matchers if m.name != "__name__"}
+
+
+def test_every_pod_alert_carries_the_node_the_inhibition_needs() -> None:
+    """The promtool tests prove the labels the rendered rules give their alerts: every alert about a
+    pod that kube_pod_info knows carries that pod's `node`, and the KubeNodeNotReady inhibition of the
+    rendered config mutes it for that node only."""
+    rules = render_alertmanager_config(stack_settings("prod"))["inhibit_rules"]
+    node_rule = next(r for r in rules if 'alertname="KubeNodeNotReady"' in r["source_matchers"])
+    pod_alerts: set[str] = set()
+    proven: set[str] = set()
+    for test_file in sorted((ROOT / "tests" / "rules").glob("*.test.yaml")):
+        for case in yaml.safe_load(test_file.read_text())["tests"]:
+            pod_infos = [
+                series_labels(s["series"])
+                for s in case.get("input_series", [])
+                if s["series"].startswith("kube_pod_info")
+            ]
+            nodes = {(info["namespace"], info["pod"]): info["node"] for info in pod_infos}
+            for check in case.get("alert_rule_test", []):
+                for expected in check.get("exp_alerts") or []:
+                    labels = {**expected["exp_labels"], "alertname": check["alertname"]}
+                    if "pod" not in labels:
+                        continue
+                    pod_alerts.add(check["alertname"])
+                    node = nodes.get((labels["namespace"], labels["pod"]))
+                    if node is None:
+                        continue
+                    assert labels.get("node") == node, (test_file.name, labels)
+                    assert inhibits(node_rule, {"alertname": "KubeNodeNotReady", "node": node}, labels)
+                    assert not inhibits(node_rule, {"alertname": "KubeNodeNotReady", "node": "elsewhere"}, labels)
+                    proven.add(check["alertname"])
+    assert {"DaprSidecarDown", "DaprSidecarNotReady", "PodEvicted", "ContainerOomKilled"} <= pod_alerts
+    assert pod_alerts - proven == set(), "pod alerts without a promtool case proving their `node`"
 
 
 RECEIVER_FLAGS = ("pagerduty", "slack", "teams", "email", "deadMansSwitch")
@@ -288,6 +499,25 @@ def test_bad_receiver_config_is_rejected_naming_the_key(case: str, receivers: di
     with pytest.raises(ConfigError) as raised:
         with_receivers(receivers)
     assert message in str(raised.value), case
+
+
+def test_production_requires_the_dead_mans_switch() -> None:
+    config, _ = engine_config(load_stack_document(stack_file("prod")))
+    raw: dict[str, Any] = {}
+    for key, value in config.items():
+        try:
+            raw[key.split(":", 1)[1]] = json.loads(value)
+        except json.JSONDecodeError:
+            raw[key.split(":", 1)[1]] = value
+    assert parse_settings(raw, "prod").alerting.receivers.dead_mans_switch.enabled
+    raw["alerting"]["receivers"]["deadMansSwitch"]["enabled"] = False
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(raw, "prod")
+    assert "todo-observability:alerting.receivers.deadMansSwitch.enabled must be true in a production stack" in str(
+        raised.value
+    )
+    # Development stacks may leave it off (the local stack does).
+    assert not stack_settings("local").alerting.receivers.dead_mans_switch.enabled
 
 
 # ---- what the program deploys -----------------------------------------------------------------

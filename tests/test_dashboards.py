@@ -13,9 +13,13 @@ import promql_parser
 import pytest
 import yaml
 
-from catalog.metrics import EXPORTED, STRIMZI_KAFKA
+from catalog.metrics import CONFLUENT_CLOUD, EXPORTED, KUBELET, REDPANDA_CLOUD, STRIMZI_KAFKA
+from dashboards import kafka as kafka_dashboard
 from dashboards import uids
+from dashboards.common import SERVICE_PODS
 from render.dashboards import DASHBOARD_LABEL, DASHBOARD_LABEL_VALUE, FOLDER_ANNOTATION, render_dashboards
+from rules import build_rule_groups
+from rules.model import any_of, pods_of
 from settings.loader import parse_settings
 from tests.harness import Rendered
 from tests.test_config import stack_raw
@@ -135,6 +139,10 @@ def test_every_panel_reads_the_datasource_variable(rendered: Rendered) -> None:
     for uid, model in dashboards_of(rendered).items():
         for panel in panels(model):
             if panel["type"] == "row":
+                continue
+            if panel["type"] == "text":
+                # Notes say what a stack cannot show; they query nothing.
+                assert len(panel["options"]["content"]) > 100 and "targets" not in panel, (uid, panel["title"])
                 continue
             assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, (uid, panel["title"])
             assert panel["targets"], (uid, panel["title"])
@@ -279,7 +287,284 @@ def test_kafka_broker_panels_only_where_kafka_runs_on_strimzi(rendered: Rendered
     kafka = dashboards_of(rendered)[uids.KAFKA]
     used = set().union(*(metric_names(expr) for _, expr in queries(kafka)))
     assert bool(used & STRIMZI_KAFKA) == (settings.kafka.mode == "strimzi")
+    assert bool(used & REDPANDA_CLOUD) == (settings.kafka.vendor == "redpanda")
     assert {"kafka:consumergroup_lag:sum", "kafka:consumergroup_lag_seconds:estimate"} <= used
+
+
+# ---- seed §7: every broker metric has a panel, or a note says the vendor does not expose it --------
+
+# §7 item -> (word the "not exposed" note must contain, metrics of which a panel must read one, per view).
+# None: the view has no such metric and its note must name the item.
+SECTION_7: dict[str, tuple[str, dict[str, set[str] | None]]] = {
+    "broker CPU": (
+        "cpu",
+        {
+            "strimzi": {"container_cpu_usage_seconds_total"},
+            "redpanda": None,
+            "confluent": {"confluent_kafka_server_cluster_load_percent"},
+        },
+    ),
+    "broker memory": (
+        "memory",
+        {
+            "strimzi": {"container_memory_working_set_bytes", "jvm_memory_used_bytes"},
+            "redpanda": None,
+            "confluent": None,
+        },
+    ),
+    "broker disk": (
+        "disk",
+        {
+            "strimzi": {"kubelet_volume_stats_used_bytes", "kafka_log_log_size"},
+            "redpanda": None,
+            "confluent": {"confluent_kafka_server_retained_bytes"},
+        },
+    ),
+    "broker network": (
+        "network",
+        {
+            "strimzi": {"container_network_receive_bytes_total", "container_network_transmit_bytes_total"},
+            "redpanda": None,
+            "confluent": {"confluent_kafka_server_received_bytes", "confluent_kafka_server_sent_bytes"},
+        },
+    ),
+    "active controllers": (
+        "controller",
+        {"strimzi": {"kafka_controller_kafkacontroller_activecontrollercount"}, "redpanda": None, "confluent": None},
+    ),
+    "ISR": (
+        "isr",
+        {
+            "strimzi": {"kafka_server_replicamanager_isrshrinks_total", "kafka_server_replicamanager_isrexpands_total"},
+            "redpanda": None,
+            "confluent": None,
+        },
+    ),
+    "leaders": (
+        "leader",
+        {
+            "strimzi": {"kafka_server_replicamanager_leadercount"},
+            "redpanda": {"redpanda_raft_leadership_changes"},
+            "confluent": None,
+        },
+    ),
+    "topic in/out": (
+        "topic",
+        {
+            "strimzi": {
+                "kafka_server_brokertopicmetrics_bytesin_total",
+                "kafka_server_brokertopicmetrics_bytesout_total",
+            },
+            "redpanda": {"redpanda_kafka_records_produced_total", "redpanda_kafka_records_fetched_total"},
+            "confluent": {"confluent_kafka_server_received_records", "confluent_kafka_server_sent_records"},
+        },
+    ),
+    "under-replicated partitions": (
+        "replicated",
+        {
+            "strimzi": {"kafka_server_replicamanager_underreplicatedpartitions"},
+            "redpanda": {"redpanda_kafka_under_replicated_replicas"},
+            "confluent": {"kafka_topic_partition_under_replicated_partition"},
+        },
+    ),
+    "producer requests": (
+        "produce",
+        {
+            "strimzi": {"kafka_server_brokertopicmetrics_totalproducerequests_total"},
+            "redpanda": {"redpanda_kafka_request_latency_seconds_bucket"},
+            "confluent": {"confluent_kafka_server_request_count"},
+        },
+    ),
+    "producer errors": (
+        "error",
+        {
+            "strimzi": {"kafka_server_brokertopicmetrics_failedproducerequests_total"},
+            "redpanda": {"redpanda_rpc_request_errors_total"},
+            "confluent": None,
+        },
+    ),
+}
+VENDOR_METRICS = {"strimzi": STRIMZI_KAFKA, "redpanda": REDPANDA_CLOUD, "confluent": CONFLUENT_CLOUD}
+
+
+def kafka_settings(stack: str, **changes: Any) -> Any:
+    settings = settings_of(stack)
+    return replace(settings, kafka=replace(settings.kafka, **changes))
+
+
+CONFLUENT = {
+    "mode": "managed",
+    "vendor": "confluent",
+    "tls": True,
+    "metrics_endpoint": "https://api.telemetry.confluent.cloud/v2/metrics/cloud/export?resource.kafka.id=lkc-1",
+    "metrics_username": "KEY",
+}
+# (view, settings): the rendered stacks' two kinds plus Confluent, which no stack file uses.
+BROKER_VIEWS = [
+    ("strimzi", lambda: settings_of("prod")),
+    ("redpanda", lambda: settings_of("prod-oci")),
+    ("confluent", lambda: kafka_settings("prod-oci", **CONFLUENT)),
+]
+
+
+def kafka_model(settings: Any) -> dict[str, Any]:
+    return next(d.model for d in render_dashboards(settings) if d.uid == uids.KAFKA)
+
+
+def note_text(model: dict[str, Any]) -> str:
+    return " ".join(p["options"]["content"] for p in panels(model) if p["type"] == "text").lower()
+
+
+def recorded_by_rules(settings: Any) -> set[str]:
+    return {r.record for group in build_rule_groups(settings) for r in group.recordings}
+
+
+@pytest.mark.parametrize(("view", "make_settings"), BROKER_VIEWS, ids=[v for v, _ in BROKER_VIEWS])
+def test_every_section_7_broker_metric_has_a_panel_or_a_note(view: str, make_settings: Any) -> None:
+    settings = make_settings()
+    model = kafka_model(settings)
+    used = set().union(*(metric_names(expr) for _, expr in queries(model)))
+    notes = note_text(model)
+    missing = []
+    for item, (word, per_view) in SECTION_7.items():
+        wanted = per_view[view]
+        if wanted is None:
+            if word not in notes:
+                missing.append(f"{item}: neither a panel nor named in the note")
+        elif not wanted & used:
+            missing.append(f"{item}: no panel reads any of {sorted(wanted)}")
+    assert missing == []
+    assert bool(notes) == (view != "strimzi"), "only managed vendors need a 'not exposed' note"
+
+
+@pytest.mark.parametrize(("view", "make_settings"), BROKER_VIEWS, ids=[v for v, _ in BROKER_VIEWS])
+def test_broker_panels_read_only_their_own_vendors_catalogued_metrics(view: str, make_settings: Any) -> None:
+    settings = make_settings()
+    model = kafka_model(settings)
+    recorded = recorded_by_rules(settings)
+    used: set[str] = set()
+    for where, expr in queries(model):
+        assert unknown_metrics(expr, recorded) == set(), where
+        used |= metric_names(expr)
+    for other, names in VENDOR_METRICS.items():
+        assert bool(used & names) == (other == view), f"{view} dashboard reads {other} metrics"
+    # Broker pods' kubelet series only where the brokers are pods of this cluster.
+    assert bool(used & KUBELET) == (view == "strimzi")
+
+
+def test_managed_kafka_without_a_metrics_endpoint_says_why_brokers_are_empty() -> None:
+    model = kafka_model(kafka_settings("prod-oci", metrics_endpoint=""))
+    used = set().union(*(metric_names(expr) for _, expr in queries(model)))
+    assert not used & (REDPANDA_CLOUD | STRIMZI_KAFKA | CONFLUENT_CLOUD)
+    text = note_text(model)
+    assert "kafka.metricsendpoint" in text and "cpu" in text and "network" in text
+    assert {"kafka_brokers", "kafka:consumergroup_lag:sum"} <= used, "the exporter rows stay"
+
+
+def test_vendor_panels_select_the_label_the_scrape_config_sets(renders: dict[str, Rendered]) -> None:
+    managed = [r for stack, r in renders.items() if settings_of(stack).kafka.mode == "managed"]
+    assert managed, "prod-oci runs a managed Kafka"
+    for rendered in managed:
+        scrape = rendered.named(
+            f"kafka-{settings_of(rendered.stack).kafka.vendor}-metrics",
+            "kubernetes:monitoring.coreos.com/v1alpha1:ScrapeConfig",
+        )
+        static_labels = scrape["inputs"]["spec"]["staticConfigs"][0]["labels"]
+        label = kafka_dashboard.VENDOR_CLUSTER_LABEL
+        matcher = f'{label}="{static_labels[label]}"'
+        vendor_queries = [
+            expr for _, expr in queries(dashboards_of(rendered)[uids.KAFKA]) if metric_names(expr) & REDPANDA_CLOUD
+        ]
+        assert len(vendor_queries) >= 8, rendered.stack
+        assert all(matcher in expr for expr in vendor_queries), rendered.stack
+
+
+def test_strimzi_broker_selectors_match_strimzi_pod_and_volume_names() -> None:
+    settings = settings_of("local")
+    pods = re.compile(kafka_dashboard.strimzi_node_pods(settings.kafka))
+    volumes = re.compile(kafka_dashboard.strimzi_data_volumes(settings.kafka))
+    for name in ("todo-kafka-broker-0", "todo-kafka-controller-3", "todo-kafka-kafka-2", "todo-kafka-dual-role-10"):
+        assert pods.fullmatch(name), name
+    for name in ("todo-kafka-entity-operator-6d5f7c9b8-x7k2p", "todo-kafka-kafka-exporter-5c8d-abcde", "other-kafka-0"):
+        assert not pods.fullmatch(name), name
+    for name in ("data-todo-kafka-broker-0", "data-1-todo-kafka-kafka-2"):
+        assert volumes.fullmatch(name), name
+    assert not volumes.fullmatch("data-other-kafka-0") and not volumes.fullmatch("todo-kafka-broker-0")
+    model = kafka_model(settings)
+    cpu = _panel(model, "Broker CPU")["targets"][0]["expr"]
+    disk = _panel(model, "Broker disk used")["targets"][0]["expr"]
+    assert f'pod=~"{kafka_dashboard.strimzi_node_pods(settings.kafka)}"' in cpu and 'container="kafka"' in cpu
+    assert 'namespace="kafka"' in cpu
+    assert f'persistentvolumeclaim=~"{kafka_dashboard.strimzi_data_volumes(settings.kafka)}"' in disk
+
+
+# ---- recording rules instead of raw series --------------------------------------------------------
+
+# Raw series a project recording rule already aggregates: a panel reading them scans every series
+# per evaluation instead of one per service.
+RECORDED_SOURCES = {
+    "http_requests_total": "service:http_requests:rate5m",
+    "kafka_consumergroup_lag": "kafka:consumergroup_lag:sum",
+    "kafka_consumergroup_current_offset": "kafka:consumergroup_consume_rate:rate5m",
+    "kafka_topic_partition_current_offset": "kafka:topic_produce_rate:rate5m",
+    "dapr_component_pubsub_egress_count": "dapr:pubsub_egress:rate5m",
+    "dapr_component_pubsub_ingress_count": "dapr:pubsub_ingress:rate5m",
+    "dapr_component_pubsub_ingress_latencies_bucket": "dapr:pubsub_ingress_latency_ms:p95_5m",
+}
+
+
+def test_panels_read_recording_rules_where_they_exist(rendered: Rendered) -> None:
+    recorded = recorded_names(rendered)
+    assert set(RECORDED_SOURCES.values()) <= recorded, "the recordings the dashboards rely on are rendered"
+    raw = [
+        f"{uid} {where}: {sorted(metric_names(expr) & set(RECORDED_SOURCES))}"
+        for uid, model in dashboards_of(rendered).items()
+        for where, expr in queries(model)
+        if metric_names(expr) & set(RECORDED_SOURCES)
+    ]
+    assert raw == []
+
+
+def test_overview_red_panels_read_the_application_recordings() -> None:
+    settings = settings_of("prod")
+    window = settings.alerting.thresholds.error_rate_window
+    overview = next(d.model for d in render_dashboards(settings) if d.uid == uids.OVERVIEW)
+    requests = _panel(overview, "Requests per second")["targets"][0]["expr"]
+    errors = _panel(overview, "5xx error ratio")["targets"][0]["expr"]
+    assert metric_names(requests) == {"service:http_requests:rate5m"}
+    assert metric_names(errors) == {f"service:http_requests_5xx:ratio_rate{window}"}
+
+
+# ---- one pod pattern for rules and dashboards -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pod", "selected"),
+    [
+        ("chat-api-7d9f8b6c4-x2k9z", True),
+        ("chat-api-worker-7d9f8b6c4-x2k9z", False),
+        ("chat-api-0", False),
+        ("notification-service-5f6b7c8d9-abcde", True),
+        ("chat-apix-7d9f8b6c4-x2k9z", False),
+    ],
+)
+def test_dashboard_and_rules_select_the_same_service_pods(pod: str, selected: bool) -> None:
+    settings = settings_of("prod")
+    services = [s for s in settings.services if s.name in ("chat-api", "notification-service")]
+    assert len(services) == 2
+    chosen = any_of([s.name for s in services])
+    dashboard_pattern = re.fullmatch(r'pod=~"(.*)"', SERVICE_PODS)
+    assert dashboard_pattern and "$service" in SERVICE_PODS
+    as_grafana_sends_it = dashboard_pattern[1].replace("$service", chosen)
+    assert bool(re.fullmatch(as_grafana_sends_it, pod)) == selected
+    assert bool(re.fullmatch(pods_of(services), pod)) == selected
+
+
+def test_kubernetes_dashboard_selects_pods_with_the_shared_pattern() -> None:
+    kubernetes = next(d.model for d in render_dashboards(settings_of("local")) if d.uid == uids.KUBERNETES)
+    pod_queries = [expr for _, expr in queries(kubernetes) if "pod=~" in expr]
+    assert len(pod_queries) >= 5
+    assert all(SERVICE_PODS in expr for expr in pod_queries)
 
 
 def test_thanos_panels_only_with_long_term_storage(rendered: Rendered) -> None:
@@ -304,7 +589,7 @@ def test_renders_are_identical_for_the_same_config() -> None:
         ("sum(rate(http_requests_totl[$__rate_interval]))", {"http_requests_totl"}),
         ('dapr_http_server_request_count_total{app_id=~"$service"}', {"dapr_http_server_request_count_total"}),
         ("kafka:consumergroup_lag:max", {"kafka:consumergroup_lag:max"}),
-        ('sum by (pod) (rate(container_cpu_usage_seconds_total{pod=~"($service)-.*"}[$__rate_interval]))', set()),
+        (f"sum by (pod) (rate(container_cpu_usage_seconds_total{{{SERVICE_PODS}}}[$__rate_interval]))", set()),
     ],
 )
 def test_the_metric_check_names_unknown_metrics(expr: str, unknown: set[str]) -> None:

@@ -35,6 +35,7 @@ from lab.configs import (
 )
 from lab.runner import Lab
 from lab.scenarios import WORKER_NODE
+from lab.simulator import node_of, pod_name
 from render.alertmanager import render_alertmanager_config
 from tools.stackfile import ROOT
 
@@ -174,6 +175,11 @@ def test_critical_mutes_the_matching_warning(lab: Lab) -> None:
     name = f"LabProbe{uuid.uuid4().hex[:6]}"
     base = {"alertname": name, "namespace": "todo", "service": "chat-api"}
     other_service = {**base, "service": "audit-service", "severity": "warning"}
+    # The chart's volume alerts come in warning/critical pairs per PVC: one volume's critical must not
+    # hide another volume's warning.
+    volume = {"alertname": name, "namespace": "kafka", "service": "kube-state-metrics"}
+    volume_critical = {**volume, "persistentvolumeclaim": "data-0", "severity": "critical"}
+    other_volume = {**volume, "persistentvolumeclaim": "data-1", "severity": "warning"}
 
     def post_and_read() -> dict[str, str] | None:
         lab.post_alerts(
@@ -181,19 +187,25 @@ def test_critical_mutes_the_matching_warning(lab: Lab) -> None:
                 synthetic({**base, "severity": "critical"}),
                 synthetic({**base, "severity": "warning"}),
                 synthetic(other_service),
+                synthetic(volume_critical),
+                synthetic(other_volume),
             ]
         )
         states = {
-            f"{a['labels']['service']}/{a['labels']['severity']}": a["status"]["state"]
+            f"{a['labels']['service']}/{a['labels'].get('persistentvolumeclaim', '-')}/{a['labels']['severity']}": a[
+                "status"
+            ]["state"]
             for a in manager_alerts(lab, name)
         }
-        return states if len(states) == 3 and "suppressed" in states.values() else None
+        return states if len(states) == 5 and "suppressed" in states.values() else None
 
     states = lab.wait_for("the warning form suppressed", post_and_read, SETTLE)
     assert states == {
-        "chat-api/critical": "active",
-        "chat-api/warning": "suppressed",
-        "audit-service/warning": "active",
+        "chat-api/-/critical": "active",
+        "chat-api/-/warning": "suppressed",
+        "audit-service/-/warning": "active",
+        "kube-state-metrics/data-0/critical": "active",
+        "kube-state-metrics/data-1/warning": "active",
     }
 
 
@@ -213,29 +225,43 @@ def test_info_reaches_email_only(lab: Lab) -> None:
 def test_a_not_ready_node_mutes_the_pod_alerts_on_it(lab: Lab) -> None:
     lab.switch("node-not-ready")
     lab.wait_for("KubeNodeNotReady firing", lambda: "KubeNodeNotReady" in firing(lab), SETTLE)
-    # Pod alerts carry `node` when their rule joins kube_pod_info; these two stand for such alerts on
-    # the failed node and on the healthy one.
-    name = f"LabPodProbe{uuid.uuid4().hex[:6]}"
-    on_failed = {"alertname": name, "namespace": "todo", "pod": "audit-service-abc-1", "node": WORKER_NODE}
-    on_healthy = {**on_failed, "pod": "chat-api-abc-1", "node": "lab-node-1"}
+    worker_pods = {pod_name(s.name) for s in lab.settings.services if node_of(s) == WORKER_NODE}
+    assert worker_pods
 
-    def post_and_read() -> dict[str, str] | None:
-        lab.post_alerts(
-            [synthetic({**on_failed, "severity": "critical"}), synthetic({**on_healthy, "severity": "critical"})]
-        )
-        states = {a["labels"]["node"]: a["status"]["state"] for a in manager_alerts(lab, name)}
-        return states if len(states) == 2 and "suppressed" in states.values() else None
+    # The rendered rules' own pod alerts: the workers' sidecars are down with their node, and each of
+    # those alerts carries the pod's node (joined from kube_pod_info), so the node alert mutes it.
+    def rendered_pod_alerts_muted() -> dict[str, str] | None:
+        alerts = [a for a in manager_alerts(lab, "DaprSidecarDown") if a["labels"].get("pod") in worker_pods]
+        states = {a["labels"]["pod"]: a["status"]["state"] for a in alerts}
+        if len(states) == len(worker_pods) and set(states.values()) == {"suppressed"}:
+            return states
+        return None
 
-    states = lab.wait_for("the pod alert on the NotReady node suppressed", post_and_read, SETTLE)
-    assert states == {WORKER_NODE: "suppressed", "lab-node-1": "active"}
+    lab.wait_for("every worker's DaprSidecarDown suppressed", rendered_pod_alerts_muted, SETTLE)
+    for alert in manager_alerts(lab, "DaprSidecarDown"):
+        if alert["labels"].get("pod") in worker_pods:
+            assert alert["labels"]["node"] == WORKER_NODE
+            assert alert["status"]["inhibitedBy"], alert["labels"]
     # Every rendered rule's alert about a pod on that node is muted as well.
     for alert in lab.alertmanager_alerts():
         labels = alert["labels"]
         if labels.get("node") == WORKER_NODE and labels.get("pod") and labels["alertname"] != "KubeNodeNotReady":
             assert alert["status"]["state"] == "suppressed", labels
-    # The one on the healthy node still pages.
-    lab.wait_for("the healthy node's pod alert paged", lambda: lab.log.receivers_of(name), SETTLE)
-    assert lab.log.receivers_of(name) == {"pagerduty", "slack"}
+
+    # A pod alert on the healthy node is not muted: it still pages.
+    name = f"LabPodProbe{uuid.uuid4().hex[:6]}"
+    on_healthy = {"alertname": name, "namespace": "todo", "pod": "chat-api-abc-1", "node": "lab-node-1"}
+
+    def healthy_node_alert_active() -> str | None:
+        lab.post_alerts([synthetic({**on_healthy, "severity": "critical"})])
+        states = [a["status"]["state"] for a in manager_alerts(lab, name)]
+        return states[0] if states else None
+
+    assert lab.wait_for("the healthy node's pod alert", healthy_node_alert_active, SETTLE) == "active"
+    wanted = {"pagerduty", "slack"}
+    lab.wait_for("the healthy node's pod alert paged", lambda: wanted <= lab.log.receivers_of(name), SETTLE)
+    time.sleep(2)
+    assert lab.log.receivers_of(name) == wanted
 
 
 def _port_open(url: str) -> bool:

@@ -189,9 +189,8 @@ def test_fluent_bit_is_scraped_and_probed(rendered: Rendered) -> None:
     assert monitor["inputs"]["spec"]["endpoints"][0]["path"] == "/api/v2/metrics/prometheus"
     assert any("prometheus-operator-crds" in d for d in monitor["dependsOn"])
     service = options(of(config(rendered), "SERVICE")[0])
-    assert service["http_server"] == "On" and service["health_check"] == "On"
+    assert service["http_server"] == "On" and service["http_port"] == "2020"
     values = rendered.helm_values("fluent-bit")
-    assert "livenessProbe" not in values and "readinessProbe" not in values, "keep the chart's probes"
     assert values["kind"] == "DaemonSet" and values["resources"]["limits"]["memory"]
     release = rendered.releases()["fluent-bit"]["inputs"]
     assert (release["chart"], release["version"]) == ("fluent-bit", "0.58.1")
@@ -274,9 +273,10 @@ def test_gcp_output_buckets_sinks_and_identity(renders: dict[str, Rendered]) -> 
     for key, log_name in (("logs", "todo-containers"), ("audit", "todo-audit")):
         sink = sinks[f"todo-prod-gke-{key}"]
         assert sink["destination"].endswith(f"/buckets/todo-prod-gke-{key}")
-        assert sink["filter"] == f'logName="projects/todo-prod/logs/{log_name}"'
+        assert matches(sink["filter"], gke_entry(log_name))
     exclusion = rendered.of_type("gcp:logging/projectExclusion:ProjectExclusion")[0]["inputs"]
-    assert "todo-containers" in exclusion["filter"] and "todo-audit" in exclusion["filter"]
+    assert matches(exclusion["filter"], gke_entry("todo-containers"))
+    assert matches(exclusion["filter"], gke_entry("todo-audit"))
     members = {m["inputs"]["member"] for m in rendered.of_type("gcp:serviceaccount/iAMMember:IAMMember")}
     assert "serviceAccount:todo-prod.svc.id.goog[logging/fluent-bit]" in members
     roles = {m["inputs"]["role"] for m in rendered.of_type("gcp:projects/iAMMember:IAMMember")}
@@ -394,3 +394,320 @@ def stack_raw(stack: str) -> dict[str, Any]:
 def test_oci_retention_is_not_limited_to_30_day_steps() -> None:
     settings = parse_settings(with_logging(stack_raw("prod-oci"), retentionDays=45, auditRetentionDays=400), "oci")
     assert (settings.logging.retention_days, settings.logging.audit_retention_days) == (45, 400)
+
+
+# --- review fixes: long lines, parsers, probes -----------------------------------------------------------
+
+UNIT = {"k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def size_bytes(text: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)([kKmMgG]?)", text).groups()  # type: ignore[union-attr]
+    return int(number) * UNIT.get(unit.lower(), 1)
+
+
+def test_long_json_lines_are_read_not_skipped(rendered: Rendered) -> None:
+    tail = options(of(config(rendered), "INPUT", "tail")[0])
+    assert tail["skip_long_lines"] == "On"
+    # Without Buffer_Max_Size the tail input keeps its 32k default and skips any longer line, e.g. a
+    # JSON record whose exc_info holds a long traceback.
+    assert "buffer_max_size" in tail, "Skip_Long_Lines drops every line longer than the 32k default"
+    record = '{"level":"ERROR","exc_info":"' + "Traceback line\\n" * 6000 + '"}'
+    assert len(record) > 32 * 1024
+    assert size_bytes(tail["buffer_max_size"]) >= len(record) + 200  # + the CRI/docker prefix
+    assert size_bytes(tail["buffer_chunk_size"]) <= size_bytes(tail["buffer_max_size"])
+
+
+def test_parsers_pods_may_request_are_loaded(rendered: Rendered) -> None:
+    kubernetes = options(of(config(rendered), "FILTER", "kubernetes")[0])
+    service = of(config(rendered), "SERVICE")[0]
+    parser_files = all_values(service, "Parsers_File")
+    if kubernetes["k8s-logging.parser"] == "On":
+        # `fluentbit.io/parser: nginx` only works if the image's standard parsers are registered.
+        assert "/fluent-bit/etc/parsers.conf" in parser_files
+    assert "/fluent-bit/etc/conf/custom_parsers.conf" in parser_files
+
+
+def test_probes_do_not_fail_while_fluent_bit_buffers_a_sink_outage(rendered: Rendered) -> None:
+    values = rendered.helm_values("fluent-bit")
+    health_endpoints = {"/api/v1/health", "/api/v2/health"}
+    # The chart's readiness probe reads /api/v2/health, which fails after a few failed flushes: our
+    # values must override it, or every pod goes NotReady during an outage that buffering absorbs.
+    readiness, liveness = values["readinessProbe"]["httpGet"], values["livenessProbe"]["httpGet"]
+    assert readiness["path"] not in health_endpoints and readiness["port"] == "http"
+    assert liveness["path"] not in health_endpoints and liveness["port"] == "http"
+
+
+# --- review fixes: GCP stacks sharing a project ------------------------------------------------------------
+
+OTHER_CLUSTER = "todo-staging-gke"
+
+
+def gke_entry(log_name: str, cluster: str = "todo-prod-gke", location: str = "europe-west1") -> dict[str, str]:
+    return {
+        "logName": f"projects/todo-prod/logs/{log_name}",
+        "resource.type": "k8s_container",
+        "resource.labels.cluster_name": cluster,
+        "resource.labels.location": location,
+    }
+
+
+def matches(log_filter: str, entry: dict[str, str]) -> bool:
+    """Cloud Logging filters of the form `(a="x" AND b="y") OR (...)`, the only form the sinks use."""
+    for alternative in re.split(r"\)\s+OR\s+\(|\s+OR\s+", log_filter.strip()):
+        terms = re.split(r"\s+AND\s+", alternative.strip().strip("()"))
+        pairs = [re.fullmatch(r'([\w.]+)="([^"]*)"', term.strip()) for term in terms]
+        assert all(pairs), f"unexpected filter syntax: {alternative!r}"
+        if all(entry.get(p.group(1)) == p.group(2) for p in pairs if p):
+            return True
+    return False
+
+
+def test_gcp_filters_and_names_are_scoped_to_the_cluster(renders: dict[str, Rendered]) -> None:
+    rendered = renders["prod-gcp"]
+    sinks = [s["inputs"] for s in rendered.of_type("gcp:logging/projectSink:ProjectSink")]
+    exclusion = rendered.of_type("gcp:logging/projectExclusion:ProjectExclusion")[0]["inputs"]
+    for log_name in ("todo-containers", "todo-audit"):
+        other = gke_entry(log_name, cluster=OTHER_CLUSTER)
+        same_name_elsewhere = gke_entry(log_name, location="us-central1")
+        for log_filter in [s["filter"] for s in sinks] + [exclusion["filter"]]:
+            assert not matches(log_filter, other), "another stack's logs would be routed or excluded here"
+            assert not matches(log_filter, same_name_elsewhere)
+        assert sum(matches(s["filter"], gke_entry(log_name)) for s in sinks) == 1
+    queries = rendered.of_type("gcp:logging/savedQuery:SavedQuery")
+    assert all(q["inputs"]["name"].startswith("todo-prod-gke-") for q in queries)
+    for query in queries:
+        assert 'resource.labels.cluster_name="todo-prod-gke"' in query["inputs"]["loggingQuery"]["filter"]
+    names = [s["name"] for s in sinks] + [exclusion["name"]] + [q["inputs"]["name"] for q in queries]
+    assert all("todo-prod-gke" in name for name in names)
+
+
+def test_gcp_audit_bucket_is_locked_in_production_only(renders: dict[str, Rendered]) -> None:
+    buckets = {
+        b["inputs"]["bucketId"]: b["inputs"]
+        for b in renders["prod-gcp"].of_type("gcp:logging/projectBucketConfig:ProjectBucketConfig")
+    }
+    assert buckets["todo-prod-gke-audit"]["locked"] is True
+    assert not buckets["todo-prod-gke-logs"].get("locked")
+    from components.gcp.log_sink import audit_bucket_locked
+
+    assert not audit_bucket_locked("audit", production=False)
+
+
+def test_grafana_reader_can_read_cloud_trace_and_grafana_runs_as_it(renders: dict[str, Rendered]) -> None:
+    rendered = renders["prod-gcp"]
+    reader = rendered.named("logging-gcp-sink-grafana-reader")
+    email = f"{reader['name']}@mock-project.iam.gserviceaccount.com"
+    roles = {
+        m["inputs"]["role"]
+        for m in rendered.of_type("gcp:projects/iAMMember:IAMMember")
+        if m["inputs"]["member"] == f"serviceAccount:{email}"
+    }
+    assert roles == {"roles/logging.viewer", "roles/cloudtrace.user"}
+    grafana = rendered.helm_values("kube-prometheus-stack")["grafana"]
+    assert grafana["serviceAccount"]["annotations"] == {"iam.gke.io/gcp-service-account": email}
+    datasources = {d["uid"]: d for d in grafana["additionalDataSources"]}
+    # Both Google datasources authenticate as the pod (metadata server = the reader above).
+    assert {datasources[uid]["jsonData"]["authenticationType"] for uid in ("logs", "traces")} == {"gce"}
+
+
+def test_gcp_identity_helpers_are_the_only_place_of_the_member_format(renders: dict[str, Rendered]) -> None:
+    from pathlib import Path
+
+    from components.gcp.identity import account_id
+
+    for cluster in ("todo", "a-very-long-cluster-name-for-production-use"):
+        for suffix in ("logs", "grafana", "otel", "thanos"):
+            generated = account_id(cluster, suffix)
+            assert re.fullmatch(r"[a-z][-a-z0-9]{4,28}[a-z0-9]", generated) and generated.endswith("-" + suffix)
+    accounts = [a["inputs"]["accountId"] for a in renders["prod-gcp"].of_type("gcp:serviceaccount/account:Account")]
+    assert len(accounts) == len(set(accounts)) >= 3
+    root = Path(__file__).resolve().parents[1] / "components"
+    writers = {p.relative_to(root).as_posix() for p in root.rglob("*.py") if "svc.id.goog" in p.read_text()}
+    assert writers == {"gcp/identity.py"}
+    role_ids = {
+        p.relative_to(root).as_posix() for p in root.rglob("*.py") if "Authorization/roleDefinitions" in p.read_text()
+    }
+    assert role_ids == {"azure/roles.py"}
+
+
+# --- review fixes: Azure credentials, Grafana's one reader, audit retention ---------------------------------
+
+
+def test_azure_client_secrets_expire_and_rotate_with_restarts(renders: dict[str, Rendered]) -> None:
+    rendered = renders["prod"]
+    passwords = rendered.of_type("azuread:index/applicationPassword:ApplicationPassword")
+    assert len(passwords) == 2
+    for password in passwords:
+        inputs = password["inputs"]
+        assert inputs.get("endDate") or inputs.get("endDateRelative"), "a secret without an end date expires silently"
+        assert inputs["endDateRelative"] == "8760h"  # logging.clientSecretValidityDays default: 365
+        assert inputs["rotateWhenChanged"] == {"rotation": "1"}
+    from tools.mocks import _fill
+
+    key_ids = {_fill("66666666-0000-0000-0000-{hash}", p["name"]) for p in passwords}
+    fluent_bit = rendered.helm_values("fluent-bit")["podAnnotations"]
+    grafana = rendered.helm_values("kube-prometheus-stack")["grafana"]["podAnnotations"]
+    # A rotated secret changes its key id, so each reader's pods restart and read the new value.
+    assert set(fluent_bit.values()) | set(grafana.values()) == key_ids
+    assert set(fluent_bit.values()) != set(grafana.values())
+
+
+def test_azure_grafana_reads_logs_and_traces_as_one_reader(renders: dict[str, Rendered]) -> None:
+    rendered = renders["prod"]
+    grafana = rendered.helm_values("kube-prometheus-stack")["grafana"]
+    datasources = {d["uid"]: d for d in grafana["additionalDataSources"]}
+    env_secrets = {e["name"] for e in grafana["envFromSecrets"]}
+    reader_secret = next(
+        s
+        for s in rendered.of_type("kubernetes:core/v1:Secret")
+        if s["inputs"]["metadata"]["name"] in env_secrets and "grafana" in s["name"]
+    )
+    assert secret_masked(reader_secret["inputs"]["stringData"])
+    for uid in ("logs", "traces"):
+        json_data, secure = datasources[uid]["jsonData"], datasources[uid]["secureJsonData"]
+        assert json_data["azureAuthType"] == "clientsecret", "Grafana has no workload identity configured"
+        assert json_data["clientId"] == "$__env{AZURE_GRAFANA_READER_CLIENT_ID}"
+        assert secure["clientSecret"] == "$__env{AZURE_GRAFANA_READER_CLIENT_SECRET}"
+    reader = rendered.named("logging-azure-sink-grafana-reader-sp")
+    from tools.mocks import _fill
+
+    reader_id = _fill("55555555-0000-0000-0000-{hash}", reader["name"])
+    (insights,) = rendered.of_type("azure-native:applicationinsights:Component")
+    grants = {
+        (r["inputs"]["scope"], r["inputs"]["roleDefinitionId"].rsplit("/", 1)[1])
+        for r in rendered.of_type("azure-native:authorization:RoleAssignment")
+        if r["inputs"]["principalId"] == reader_id
+    }
+    workspace = rendered.of_type("azure-native:operationalinsights:Workspace")[0]
+    assert grants == {
+        (f"{workspace['name']}-id", "73c42c96-874c-492b-b04d-ab87d138a893"),  # Log Analytics Reader
+        (f"{insights['name']}-id", "acdd72a7-3385-48ef-bd42-f606fba81ae7"),  # Reader, App Insights only
+    }
+
+
+def test_azure_audit_table_is_interactive_for_90_days_then_archived(renders: dict[str, Rendered]) -> None:
+    rendered = renders["prod"]
+    settings = logging_settings(rendered)
+    tables = {t["inputs"]["tableName"]: t["inputs"] for t in rendered.of_type("azure-native:operationalinsights:Table")}
+    audit = tables["TodoAuditLogs_CL"]
+    assert (audit["retentionInDays"], audit["totalRetentionInDays"]) == (90, settings["auditRetentionDays"])
+    from components.azure.log_sink import audit_retention
+
+    assert audit_retention(90, 30) == (30, 30), "never more interactive days than kept in all"
+    assert audit_retention(90, 4000) == (90, 4000)
+
+
+def test_merging_grafana_inputs_refuses_two_identities() -> None:
+    import pulumi
+
+    from components.metrics_inputs import GrafanaInputs, merge_grafana_inputs
+
+    key = "iam.gke.io/gcp-service-account"
+    email = pulumi.Output.from_input("reader@p.iam.gserviceaccount.com")
+    logs = GrafanaInputs(service_account_annotations={key: email})
+    traces = GrafanaInputs(service_account_annotations={key: email})
+    assert merge_grafana_inputs(logs, traces).service_account_annotations == {key: email}
+    other = GrafanaInputs(service_account_annotations={key: "writer@p.iam.gserviceaccount.com"})
+    with pytest.raises(ValueError, match="contributed twice with different values"):
+        merge_grafana_inputs(GrafanaInputs(service_account_annotations={key: "reader@p"}), other)
+
+
+# --- review fixes: OCI ----------------------------------------------------------------------------------------
+
+
+def test_oci_saved_searches_upload_policy_and_generated_config(renders: dict[str, Rendered]) -> None:
+    import json
+
+    from render.fluent_bit import oci_config_file
+
+    rendered = renders["prod-oci"]
+    searches = rendered.of_type("oci:ManagementDashboard/managementSavedSearch:ManagementSavedSearch")
+    assert {s["inputs"]["displayName"].split(" (")[0] for s in searches} == {
+        "Errors by service",
+        "All logs of one trace_id",
+        "Audit trail of one task",
+    }
+    for search in searches:
+        ui = json.loads(search["inputs"]["uiConfig"])
+        assert search["inputs"]["providerId"] == "log-analytics"
+        # Every search is scoped to this cluster's log groups, not the whole tenancy's logs.
+        assert "'todo-prod-oke-" in ui["queryString"]
+    (policy,) = [p for p in rendered.of_type("oci:Identity/policy:Policy") if "log-upload" in p["inputs"]["name"]]
+    compartment = "ocid1.compartment.oc1..aaaaaaaatodoobservabilityprod"
+    assert policy["inputs"]["statements"] == [
+        f"Allow group 'Default'/'todo-log-uploaders' to {{LOG_ANALYTICS_LOG_GROUP_UPLOAD_LOGS}} "
+        f"in compartment id {compartment}"
+    ]
+    config_text = oci_config_file("ocid1.user.oc1..u", "ab:cd", "ocid1.tenancy.oc1..t", "eu-frankfurt-1")
+    key_file = re.search(r"^key_file=(.+)$", config_text, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    config_location = options(of(config(rendered), "OUTPUT", "oracle_log_analytics")[0])["config_file_location"]
+    values = rendered.helm_values("fluent-bit")
+    secret_volumes = {v["name"]: v["secret"]["secretName"] for v in values["extraVolumes"] if "secret" in v}
+    mounts = {m["mountPath"]: m["name"] for m in values["extraVolumeMounts"] if m["name"] in secret_volumes}
+    # The config file and the key it names are both in the one mounted Secret.
+    mount_dir = key_file.rsplit("/", 1)[0]
+    assert mount_dir == config_location.rsplit("/", 1)[0] and mount_dir in mounts
+    secret = next(
+        s
+        for s in rendered.of_type("kubernetes:core/v1:Secret")
+        if s["inputs"]["metadata"]["name"] == secret_volumes[mounts[mount_dir]]
+    )
+    assert secret_masked(secret["inputs"]["stringData"])
+    assert "ociLogAnalyticsConfig" not in rendered.read("secrets-to-set.txt")
+    assert "ociLogAnalyticsPrivateKey" in rendered.read("secrets-to-set.txt")
+
+
+def test_logging_imports_only_the_current_clouds_sdk() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, components.logging; "
+        "clouds = ('pulumi_azure', 'pulumi_gcp', 'pulumi_oci'); "
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(clouds)}))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+OCI_UPLOAD = {
+    "tenancyId": "ocid1.tenancy.oc1..t",
+    "logUploadUserId": "ocid1.user.oc1..u",
+    "logUploadKeyFingerprint": ":".join(["ab"] * 16),
+    "logUploadGroup": "log-uploaders",
+}
+
+
+def with_oci(**oci: Any) -> dict[str, Any]:
+    raw = copy.deepcopy(OCI)
+    raw["oci"] = {**raw["oci"], **OCI_UPLOAD, **oci}
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (with_oci(tenancyId=""), "todo-observability:oci.tenancyId is required when cloud is oci"),
+        (with_oci(logUploadUserId="ocid1.group.oc1..g"), "todo-observability:oci.logUploadUserId must be a user OCID"),
+        (with_oci(logUploadKeyFingerprint="abcd"), "todo-observability:oci.logUploadKeyFingerprint must be"),
+        (with_oci(logUploadGroup="a b"), "todo-observability:oci.logUploadGroup must be an IAM group name"),
+        (with_logging(AZURE, clientSecretValidityDays=1000), "todo-observability:logging.clientSecretValidityDays"),
+        (with_logging(AZURE, clientSecretRotation="no spaces"), "todo-observability:logging.clientSecretRotation"),
+        (
+            with_logging(AZURE, interactiveAuditRetentionDays=1000),
+            "todo-observability:logging.interactiveAuditRetentionDays",
+        ),
+    ],
+)
+def test_bad_review_fix_config_is_rejected(raw: dict[str, Any], expected: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_settings(raw, "bad")
+    assert expected in str(error.value)
+
+
+def test_complete_oci_upload_config_is_accepted() -> None:
+    raw = stack_raw("prod-oci")
+    raw["oci"] = {**raw["oci"], "logUploadGroup": "Default/log-uploaders"}
+    settings = parse_settings(raw, "oci")
+    assert settings.oci is not None and settings.oci.log_upload_group == "Default/log-uploaders"

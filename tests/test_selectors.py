@@ -92,12 +92,82 @@ def unselected(rendered: Rendered) -> list[str]:
     return missed
 
 
+# Monitors that charts create from their values: (chart, kind, path to the monitor's values, the key
+# that switches it on, the key whose labels the chart puts on it). Checked against the charts'
+# templates: prometheus-blackbox-exporter 11.17.2 templates/selfservicemonitor.yaml and stevehipwell
+# thanos 1.24.1 templates/<component>/servicemonitor.yaml (both in the release's namespace).
+# kube-prometheus-stack's own monitors carry `release: <release>` from the chart itself.
+CHART_MONITORS: dict[str, list[tuple[str, tuple[str, ...], str, str]]] = {
+    "prometheus-blackbox-exporter": [("ServiceMonitor", ("serviceMonitor", "selfMonitor"), "enabled", "labels")],
+    "thanos": [("ServiceMonitor", ("serviceMonitor",), "enabled", "additionalLabels")],
+}
+MONITOR_KEYS = {"serviceMonitor", "podMonitor", "selfMonitor", "prometheusRule"}
+
+
+def enabled_monitor_paths(values: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every `serviceMonitor`-like block of chart values that is switched on."""
+    found = []
+    if isinstance(values, dict):
+        for key, value in values.items():
+            if key in MONITOR_KEYS and isinstance(value, dict) and value.get("enabled") is True:
+                found.append((*path, key))
+            found += enabled_monitor_paths(value, (*path, key))
+    return found
+
+
+def chart_monitors(rendered: Rendered) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(kind, namespace, description, labels) of every monitor a chart creates from the rendered values."""
+    monitors = []
+    for release, row in rendered.releases().items():
+        chart = row["inputs"]["chart"]
+        if chart == KPS:
+            continue
+        values = rendered.helm_values(release)
+        known = {path: (kind, switch, labels_key) for kind, path, switch, labels_key in CHART_MONITORS.get(chart, [])}
+        for path in enabled_monitor_paths(values):
+            assert path in known, f"{release}: chart {chart} creates a monitor at {'.'.join(path)}; add it above"
+        for path, (kind, _, labels_key) in known.items():
+            block: Any = values
+            for key in path:
+                block = (block or {}).get(key) or {}
+            if block.get("enabled") is True:
+                monitors.append(
+                    (kind, row["inputs"]["namespace"], f"{release} {'.'.join(path)}", block.get(labels_key) or {})
+                )
+    return monitors
+
+
 def test_every_monitor_probe_scrape_config_and_rule_is_selected(rendered: Rendered) -> None:
     objects = selectable_objects(rendered)
     kinds = {r["type"].rsplit(":", 1)[-1] for r in objects}
     # Not vacuous: this capability alone creates ServiceMonitors and PodMonitors in every stack.
     assert {"ServiceMonitor", "PodMonitor"} <= kinds, kinds
     assert unselected(rendered) == []
+
+
+def test_monitors_that_charts_create_are_selected(rendered: Rendered) -> None:
+    release = rendered.releases()[KPS]["inputs"]["name"]
+    selectors = prometheus_selectors(rendered.helm_values(KPS), release)
+    known_namespaces = namespace_labels(rendered)
+    monitors = chart_monitors(rendered)
+    # Not vacuous: the blackbox exporter monitors itself in every stack.
+    assert any(description.startswith("blackbox-exporter ") for _, _, description, _ in monitors)
+    missed = []
+    for kind, namespace, description, labels in monitors:
+        selector, namespace_selector = selectors[kind]
+        ns_labels = known_namespaces.get(namespace, {"kubernetes.io/metadata.name": namespace})
+        if not matches(namespace_selector, ns_labels) or not matches(selector, labels):
+            missed.append(f"{kind} {namespace} ({description}) labels={labels}")
+    assert missed == []
+
+
+def test_chart_monitor_discovery_finds_switched_on_blocks_only() -> None:
+    values = {
+        "serviceMonitor": {"enabled": True, "additionalLabels": {}},
+        "query": {"podMonitor": {"enabled": False}},
+        "exporter": {"serviceMonitor": {"selfMonitor": {"enabled": True}}},
+    }
+    assert enabled_monitor_paths(values) == [("serviceMonitor",), ("exporter", "serviceMonitor", "selfMonitor")]
 
 
 def test_strimzi_brokers_and_controllers_are_scraped_and_selected(rendered: Rendered) -> None:

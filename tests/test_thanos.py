@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
+from render.kube_prometheus_stack import fullname
 from render.thanos import (
     OBJSTORE_FIELDS,
+    OBJSTORE_PLAIN_FIELDS,
     OBJSTORE_SECRET_KEY,
     OBJSTORE_SECRET_NAME,
     OCI_PROVIDERS,
@@ -19,11 +21,13 @@ from render.thanos import (
     bucket_service_accounts,
     chart_values,
     compactor_retention_args,
-    kube_prometheus_fullname,
     objstore_config,
+    prometheus_service_account,
+    sidecar_discovery_endpoint,
 )
 from settings import ConfigError, parse_settings
 from tests.harness import PRODUCTION_STACKS, Rendered, render_stack
+from tools.extract.thanos import mask_objstore
 from tools.stackfile import stack_file
 
 THANOS_RELEASE = "long-term-storage-thanos"
@@ -52,6 +56,10 @@ BASE: dict[str, dict[str, Any]] = {
             "compartmentId": "ocid1.compartment.oc1..x",
             "region": "eu-frankfurt-1",
             "objectStorageNamespace": "ns",
+            "tenancyId": "ocid1.tenancy.oc1..x",
+            "logUploadUserId": "ocid1.user.oc1..x",
+            "logUploadKeyFingerprint": ":".join(["ab"] * 16),
+            "logUploadGroup": "log-uploaders",
         },
         "metrics": {"longTerm": {"okeClusterId": "ocid1.cluster.oc1.eu-frankfurt-1.x"}},
         "tracing": {"backend": "jaeger", "jaegerStorage": "badger"},
@@ -60,8 +68,14 @@ BASE: dict[str, dict[str, Any]] = {
 }
 
 
+# Production stacks must page through a dead man's switch; irrelevant here, but required to parse.
+PRODUCTION_ALERTING = {"receivers": {"deadMansSwitch": {"enabled": True}}}
+
+
 def settings_for(cloud: str, long_term: dict[str, Any] | None = None) -> Any:
     raw = yaml.safe_load(yaml.safe_dump(BASE[cloud]))
+    if raw["environment"] == "production":
+        raw.setdefault("alerting", PRODUCTION_ALERTING)
     raw.setdefault("metrics", {}).setdefault("longTerm", {}).update(long_term or {})
     return parse_settings(raw, f"test-{cloud}")
 
@@ -121,6 +135,41 @@ def test_objstore_lives_only_in_a_secret_and_is_masked(renders: dict[str, Render
             assert "todoprodaksthanos" not in data and "todo-prod-oke-thanos" not in data, config_map["name"]
 
 
+def test_objstore_render_masks_every_field_not_known_to_be_plain() -> None:
+    objstore = {
+        "type": "S3",
+        "prefix": "metrics",
+        "config": {"bucket": "b", "access_key": "AKIA", "secret_key": "s", "a_field_added_later": "x"},
+        "unknown_top_level": "y",
+    }
+    assert mask_objstore(objstore) == {
+        "type": "S3",
+        "prefix": "metrics",
+        "config": {
+            "bucket": "b",
+            "access_key": "[secret]",
+            "secret_key": "[secret]",
+            "a_field_added_later": "[secret]",
+        },
+        "unknown_top_level": "[secret]",
+    }
+    unknown_type = mask_objstore({"type": "SWIFT", "config": {"container": "c", "password": "p"}})
+    assert unknown_type["config"] == {"container": "[secret]", "password": "[secret]"}
+
+
+def test_plain_objstore_fields_are_accepted_fields_and_never_credentials() -> None:
+    credentials = {"client_secret", "storage_account_key", "storage_connection_string", "service_account"}
+    credentials |= {"access_key", "secret_key", "session_token", "sse_config", "privatekey", "passphrase"}
+    credentials |= {"fingerprint", "user_ocid"}
+    assert set(OBJSTORE_PLAIN_FIELDS) == set(OBJSTORE_FIELDS)
+    for objstore_type, plain in OBJSTORE_PLAIN_FIELDS.items():
+        assert plain <= OBJSTORE_FIELDS[objstore_type], objstore_type
+        assert plain & credentials == set(), objstore_type
+    # What a reviewer needs to see stays visible: the bucket and how it is reached.
+    assert {"storage_account", "container"} <= OBJSTORE_PLAIN_FIELDS["AZURE"]
+    assert {"provider", "bucket", "region"} <= OBJSTORE_PLAIN_FIELDS["OCI"]
+
+
 # --- chart values ---------------------------------------------------------------------------------------
 
 
@@ -169,9 +218,31 @@ def test_thanos_release_uses_the_pin_and_waits_for_crds_secret_and_identity(rend
     assert "azure-native:authorization:RoleAssignment::long-term-storage-azure-blob-contributor" in depends
 
 
-def test_kube_prometheus_fullname_follows_the_chart_helper() -> None:
-    assert kube_prometheus_fullname("kube-prometheus-stack") == "kube-prometheus-stack"
-    assert kube_prometheus_fullname("monitoring") == "monitoring-kube-prometheus"
+def test_prometheus_names_come_from_the_kube_prometheus_stack_fullname() -> None:
+    settings = settings_for("gcp")
+    renamed = dataclasses.replace(settings, metrics=dataclasses.replace(settings.metrics, release_name="monitoring"))
+    assert fullname("monitoring") == "monitoring-kube-prometheus"
+    assert prometheus_service_account(renamed).name == "monitoring-kube-prometheus-prometheus"
+    assert sidecar_discovery_endpoint(renamed).startswith(
+        "dnssrv+_grpc._tcp.monitoring-kube-prometheus-thanos-discovery."
+    )
+    assert prometheus_service_account(settings).name == "kube-prometheus-stack-prometheus"
+
+
+@pytest.mark.parametrize("stack", PRODUCTION_STACKS)
+def test_bucket_readers_mount_their_token_only_where_the_identity_reads_it(
+    renders: dict[str, Rendered], stack: str
+) -> None:
+    """OKE workload identity exchanges the pod's own service account token; the chart does not mount it
+    by default (`automountToken: false` in thanos 1.24.1). Azure's webhook projects its own token and
+    GKE answers from the metadata server, so the default token stays unmounted there."""
+    values = release_values(renders[stack])
+    wanted = CLOUD_OF_STACK[stack] == "oci"
+    for component in ("storeGateway", "compact"):
+        assert values[component]["serviceAccount"]["automountToken"] is wanted, component
+        # The pod-level override stays unset, so the pods follow their service account.
+        assert "automountServiceAccountToken" not in values[component]
+    assert "automountToken" not in values["query"]["serviceAccount"], "Query never touches the bucket"
 
 
 # --- identity bindings: every service account that touches the bucket -----------------------------------

@@ -292,3 +292,17 @@ def test_bad_tracing_config_is_refused(stack: str, overrides: dict[str, Any], me
     with pytest.raises(ConfigError) as error:
         stack_settings(stack, **overrides)
     assert message in str(error.value)
+
+
+def test_cloud_trace_datasources_authenticate_as_grafanas_reader() -> None:
+    from render.log_datasources import AZURE_READER_CLIENT_ID_ENV, AZURE_READER_CLIENT_SECRET_ENV
+    from render.traces_datasource import traces_datasource
+
+    azure = traces_datasource(stack_settings("prod", tracing={"backend": "azure-monitor"}))
+    # Grafana's Azure Monitor datasource has no workload identity here: the reader's client secret.
+    assert azure["jsonData"]["azureAuthType"] == "clientsecret"
+    assert AZURE_READER_CLIENT_ID_ENV in azure["jsonData"]["clientId"]
+    assert AZURE_READER_CLIENT_SECRET_ENV in azure["secureJsonData"]["clientSecret"]
+    assert azure["uid"] == "traces" and azure["editable"] is False
+    gcp = traces_datasource(stack_settings("prod-gcp", tracing={"backend": "cloud-trace"}))
+    assert gcp["jsonData"]["authenticationType"] == "gce"

@@ -3,6 +3,9 @@ pack, and update production only behind an approved environment."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ import yaml
 from tools.stackfile import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
+CREDENTIALS_SCRIPT = ROOT / ".github" / "scripts" / "preview-credentials.sh"
 
 
 def load(name: str) -> dict[str, Any]:
@@ -45,18 +49,86 @@ def test_previews_every_production_stack_with_the_policy_pack() -> None:
     assert stacks == {p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.prod*.yaml")}
     (pulumi,) = uses(preview, "pulumi/actions")
     assert pulumi["with"]["command"] == "preview" and pulumi["with"]["policyPacks"] == "policy"
-    # Without credentials the job says so instead of failing.
-    assert all("PULUMI_ACCESS_TOKEN" in str(s.get("if", "")) for s in steps(preview)[1:])
 
 
-def test_main_updates_each_environment_behind_approval() -> None:
+def test_preview_steps_run_only_when_the_credentials_check_says_ready() -> None:
+    preview = load("pull-request.yml")["jobs"]["preview"]
+    checkout, gate, *rest = steps(preview)
+    assert checkout["uses"].startswith("actions/checkout") and gate["id"] == "credentials"
+    assert gate["run"] == f"bash {CREDENTIALS_SCRIPT.relative_to(ROOT)}"
+    assert rest and all(s.get("if") == "steps.credentials.outputs.ready == 'true'" for s in rest)
+    assert preview["env"]["CLOUD_IDENTITY"] == "${{ vars[matrix.identity] }}"
+    assert preview["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+
+
+def cluster_credentials_variables(cloud: str) -> set[str]:
+    """Repository variables the cluster-credentials action reads when logging in to `cloud`."""
+    action = yaml.safe_load((ROOT / ".github" / "actions" / "cluster-credentials" / "action.yml").read_text())
+    text = " ".join(str(s) for s in action["runs"]["steps"] if s.get("if") == f"inputs.cloud == '{cloud}'")
+    return set(re.findall(r"vars\.([A-Z0-9_]+)", text))
+
+
+def test_each_preview_gates_on_a_variable_its_cloud_login_needs() -> None:
+    rows = load("pull-request.yml")["jobs"]["preview"]["strategy"]["matrix"]["include"]
+    expected = {"azure": "AZURE_CLIENT_ID", "gcp": "GCP_WORKLOAD_IDENTITY_PROVIDER", "oci": "OKE_CLUSTER_ID"}
+    assert {row["cloud"]: row["identity"] for row in rows} == expected
+    for row in rows:
+        assert row["identity"] in cluster_credentials_variables(row["cloud"]), row
+
+
+def run_credentials_check(tmp_path: Path, **env: str) -> tuple[str, str]:
+    output = tmp_path / "github_output"
+    output.write_text("")
+    done = subprocess.run(
+        ["bash", str(CREDENTIALS_SCRIPT)],
+        env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), "STACK": "prod-gcp", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout, output.read_text().strip()
+
+
+def test_credentials_check_skips_with_a_notice_when_the_token_is_missing(tmp_path: Path) -> None:
+    stdout, output = run_credentials_check(tmp_path, CLOUD_IDENTITY="projects/1/x", IDENTITY_VARIABLE="X")
+    assert output == "ready=false"
+    assert stdout.startswith("::notice::No PULUMI_ACCESS_TOKEN") and "prod-gcp skipped" in stdout
+
+
+def test_credentials_check_skips_with_a_notice_when_the_identity_is_missing(tmp_path: Path) -> None:
+    stdout, output = run_credentials_check(
+        tmp_path, PULUMI_ACCESS_TOKEN="pul-x", CLOUD_IDENTITY="", IDENTITY_VARIABLE="GCP_WORKLOAD_IDENTITY_PROVIDER"
+    )
+    assert output == "ready=false"
+    assert stdout == (
+        "::notice::Repository variable GCP_WORKLOAD_IDENTITY_PROVIDER is not set; preview of prod-gcp skipped.\n"
+    )
+
+
+def test_credentials_check_is_ready_with_token_and_identity(tmp_path: Path) -> None:
+    stdout, output = run_credentials_check(
+        tmp_path, PULUMI_ACCESS_TOKEN="pul-x", CLOUD_IDENTITY="projects/1/x", IDENTITY_VARIABLE="X"
+    )
+    assert (stdout, output) == ("", "ready=true")
+
+
+def test_main_updates_each_stack_behind_its_own_environment() -> None:
     workflow = load("deploy.yml")
     assert workflow["on"]["push"]["branches"] == ["main"]
     up = workflow["jobs"]["up"]
-    assert up["environment"] == "production" and up["needs"] == "test"
+    assert up["environment"] == "${{ matrix.environment }}" and up["needs"] == "test"
+    rows = up["strategy"]["matrix"]["include"]
+    # One environment per cloud, so an approval releases exactly one production stack.
+    assert {row["stack"]: row["environment"] for row in rows} == {
+        "prod": "production-azure",
+        "prod-gcp": "production-gcp",
+        "prod-oci": "production-oci",
+    }
+    assert all(row["environment"] == f"production-{row['cloud']}" for row in rows)
     assert up["strategy"]["max-parallel"] == 1
     (pulumi,) = uses(up, "pulumi/actions")
     assert pulumi["with"]["command"] == "up" and pulumi["with"]["policyPacks"] == "policy"
+    assert not any("if" in s for s in steps(up)), "a deploy with missing credentials must fail, not skip"
 
 
 def test_policy_pack_is_a_pulumi_policy_project() -> None:

@@ -102,19 +102,20 @@ def _capability_extractors() -> list[Extractor]:
     return [importlib.import_module(f"tools.extract.{name}").extract for name in modules]
 
 
+# The generic extractors; capability extractors are found at render time, not at import, because they
+# import this module (an extractor imported first would otherwise meet a half-initialized one).
 EXTRACTORS: list[Extractor] = [
     resources_json,
     helm_values,
     prometheus_rules,
     grafana_dashboards,
     alertmanager_config,
-    *_capability_extractors(),
 ]
 
 
 def extract_all(registrations: list[Registration]) -> Files:
     files: Files = {}
-    for extractor in EXTRACTORS:
+    for extractor in [*EXTRACTORS, *_capability_extractors()]:
         for path, content in extractor(registrations).items():
             if path in files:
                 raise ValueError(f"two extractors write {path}")

@@ -55,13 +55,25 @@ COMPUTED_OUTPUTS: dict[str, dict[str, str]] = {
     "azuread:index/application:Application": {"clientId": "44444444-0000-0000-0000-{hash}"},
     "azuread:index/servicePrincipal:ServicePrincipal": {"objectId": "55555555-0000-0000-0000-{hash}"},
     # The SDK marks `value` secret, so it stays masked wherever the program passes it.
-    "azuread:index/applicationPassword:ApplicationPassword": {"value": "mock-client-secret-{hash}"},
+    "azuread:index/applicationPassword:ApplicationPassword": {
+        "value": "mock-client-secret-{hash}",
+        "keyId": "66666666-0000-0000-0000-{hash}",
+    },
     "gcp:serviceaccount/account:Account": {
         "email": "{name}@mock-project.iam.gserviceaccount.com",
         "name": "projects/mock-project/serviceAccounts/{name}@mock-project.iam.gserviceaccount.com",
     },
     "gcp:storage/bucket:Bucket": {"url": "gs://{name}"},
 }
+
+
+RANDOM_PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
+# Computed outputs the providers mark secret, and invoke results that are credentials: a render
+# must never show one of these values (tests/test_render.py scans every file for them).
+SECRET_COMPUTED_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "azuread:index/applicationPassword:ApplicationPassword": ("value",),
+}
+SECRET_INVOKE_VALUES = (INVOKE_RESULTS["gcp:organizations/getClientConfig:getClientConfig"]["accessToken"],)
 
 
 @dataclass
@@ -94,6 +106,13 @@ def _fill(template: Any, name: str) -> Any:
     return template.replace("{name}", name).replace("{hash}", digest)
 
 
+def invented_secrets(type_token: str, name: str) -> list[str]:
+    """The secret values the mock engine invents for the resource `type_token`/`name`."""
+    if type_token == RANDOM_PASSWORD_TYPE:
+        return [f"mock-{name}"]
+    return [_fill(COMPUTED_OUTPUTS[type_token][key], name) for key in SECRET_COMPUTED_OUTPUTS.get(type_token, ())]
+
+
 class RecordingMocks(pulumi_mocks.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return INVOKE_RESULTS.get(args.token, {}), None
@@ -102,8 +121,9 @@ class RecordingMocks(pulumi_mocks.Mocks):
         state = dict(args.inputs)
         for key, value in COMPUTED_OUTPUTS.get(args.typ, {}).items():
             state.setdefault(key, _fill(value, args.name))
-        if args.typ == "random:index/randomPassword:RandomPassword":
-            state["result"] = {rpc._special_sig_key: rpc._special_secret_sig, "value": f"mock-{args.name}"}
+        if args.typ == RANDOM_PASSWORD_TYPE:
+            (password,) = invented_secrets(args.typ, args.name)
+            state["result"] = {rpc._special_sig_key: rpc._special_secret_sig, "value": password}
         return f"{args.name}-id", state
 
 
@@ -122,7 +142,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     name=request.name,
                     custom=bool(request.custom),
                     parent_urn=request.parent,
-                    inputs=rpc.deserialize_properties(request.object),
+                    inputs=whole_numbers_as_int(rpc.deserialize_properties(request.object)),
                     protect=bool(request.protect),
                     dependencies=sorted(request.dependencies),
                     aliases=len(request.aliases) + len(request.aliasURNs),
@@ -130,6 +150,18 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 )
             )
         return response
+
+
+def whole_numbers_as_int(value: Any) -> Any:
+    """The engine carries every number as a protobuf double; Helm and Kubernetes get JSON, where
+    `2.0` is `2`. Recorded inputs say `replicas: 2` as the cluster will, not `replicas: 2.0`."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers_as_int(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers_as_int(v) for v in value]
+    return value
 
 
 def install(project: str, stack: str, recorder: Recorder) -> None:

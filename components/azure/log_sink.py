@@ -2,7 +2,8 @@
 retired): a workspace, two custom tables (container logs; audit logs kept longer), a Data Collection
 Endpoint and Rule, and an app registration whose only right is "Monitoring Metrics Publisher" on that
 rule. Its client secret reaches Fluent Bit as an env var from a Kubernetes Secret. A second, read-only
-app registration backs Grafana's Azure Monitor datasource."""
+app registration is Grafana's one Azure identity, for its logs and (via the tracing capability's role
+on Application Insights) traces datasources. Both client secrets expire and are rotated by config."""
 
 from __future__ import annotations
 
@@ -16,11 +17,18 @@ from pulumi_azuread.service_principal import ServicePrincipal
 from pulumi_kubernetes.core.v1 import Secret
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
+from components.azure.roles import LOG_ANALYTICS_READER, MONITORING_METRICS_PUBLISHER, role_definition_id
 from components.labels import common_labels
 from components.log_sink import LogSinkArgs, SinkBinding, secret_env
 from components.metrics_inputs import GrafanaInputs
 from render.fluent_bit import azure_outputs
-from render.log_datasources import azure_monitor_datasource
+from render.log_datasources import (
+    AZURE_READER_CLIENT_ID_ENV,
+    AZURE_READER_CLIENT_SECRET_ENV,
+    AZURE_READER_SECRET_NAME,
+    LOGS_UID,
+    azure_monitor_datasource,
+)
 from render.log_queries import (
     AUDIT_COLUMNS,
     CONTAINER_COLUMNS,
@@ -29,19 +37,18 @@ from render.log_queries import (
     stream_name,
     table_columns,
 )
+from settings.model import LoggingSettings
 
 CONTAINER_TABLE = "TodoContainerLogs_CL"
 AUDIT_TABLE = "TodoAuditLogs_CL"
-MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
-LOG_ANALYTICS_READER = "73c42c96-874c-492b-b04d-ab87d138a893"
 # A workspace keeps data 30 to 730 days; tables may keep less or (archived) more.
 WORKSPACE_MIN_RETENTION, WORKSPACE_MAX_RETENTION = 30, 730
 INGESTION_SECRET_NAME = "fluent-bit-azure-logs-ingestion"
 INGESTION_SECRET_KEY = "client-secret"
 INGESTION_SECRET_ENV = "AZURE_LOGS_INGESTION_CLIENT_SECRET"
-READER_SECRET_ENV = "AZURE_LOGS_READER_CLIENT_SECRET"
-READER_SECRET_NAME = "grafana-azure-logs-reader"
 DESTINATION = "workspace"
+# Pod annotation carrying the current client secret's key id: a rotated secret restarts the pods.
+SECRET_KEY_ID_ANNOTATION = "todo-observability/client-secret-key-id"
 
 
 class AzureLogSink(pulumi.ComponentResource):
@@ -67,9 +74,14 @@ class AzureLogSink(pulumi.ComponentResource):
             retention_in_days=min(max(logging.retention_days, WORKSPACE_MIN_RETENTION), WORKSPACE_MAX_RETENTION),
             opts=stateful,
         )
+        # (columns, interactive days, total days): audit records are rarely read after the first
+        # months, so past interactiveAuditRetentionDays they sit in the cheaper archive tier.
         tables = {
-            CONTAINER_TABLE: (CONTAINER_COLUMNS, logging.retention_days),
-            AUDIT_TABLE: (AUDIT_COLUMNS, logging.audit_retention_days),
+            CONTAINER_TABLE: (CONTAINER_COLUMNS, logging.retention_days, logging.retention_days),
+            AUDIT_TABLE: (
+                AUDIT_COLUMNS,
+                *audit_retention(logging.interactive_audit_retention_days, logging.audit_retention_days),
+            ),
         }
         self.tables = [
             operationalinsights.Table(
@@ -79,12 +91,11 @@ class AzureLogSink(pulumi.ComponentResource):
                 workspace_name=workspace_name,
                 plan="Analytics",
                 schema={"name": table, "columns": table_columns(columns)},
-                # Interactive retention up to 730 days; beyond that the audit table keeps records archived.
-                retention_in_days=min(days, WORKSPACE_MAX_RETENTION),
-                total_retention_in_days=days,
+                retention_in_days=interactive_days,
+                total_retention_in_days=total_days,
                 opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(depends_on=[self.workspace])),
             )
-            for table, (columns, days) in tables.items()
+            for table, (columns, interactive_days, total_days) in tables.items()
         ]
         self.endpoint = monitor.DataCollectionEndpoint(
             f"{name}-dce",
@@ -101,7 +112,7 @@ class AzureLogSink(pulumi.ComponentResource):
             location=azure.location,
             data_collection_endpoint_id=self.endpoint.id,
             stream_declarations={
-                stream_name(table): {"columns": stream_columns(columns)} for table, (columns, _) in tables.items()
+                stream_name(table): {"columns": stream_columns(columns)} for table, (columns, *_) in tables.items()
             },
             destinations={"log_analytics": [{"name": DESTINATION, "workspace_resource_id": self.workspace.id}]},
             data_flows=[
@@ -116,12 +127,12 @@ class AzureLogSink(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=providers.azure, depends_on=self.tables),
         )
 
-        ingestion = _AppIdentity(f"{name}-ingestion", f"{cluster}-fluent-bit-logs-ingestion", ad_opts)
+        ingestion = _AppIdentity(f"{name}-ingestion", f"{cluster}-fluent-bit-logs-ingestion", logging, ad_opts)
         self.ingestion_role = authorization.RoleAssignment(
             f"{name}-ingestion-publisher",
             principal_id=ingestion.principal.object_id,
             principal_type="ServicePrincipal",
-            role_definition_id=_role(azure.subscription_id, MONITORING_METRICS_PUBLISHER),
+            role_definition_id=role_definition_id(azure.subscription_id, MONITORING_METRICS_PUBLISHER),
             scope=self.rule.id,
             opts=azure_opts,
         )
@@ -155,24 +166,29 @@ class AzureLogSink(pulumi.ComponentResource):
             for query in queries
         ]
 
-        reader = _AppIdentity(f"{name}-grafana-reader", f"{cluster}-grafana-logs-reader", ad_opts)
+        # Grafana's one Azure identity: logs here, Application Insights traces through the tracing
+        # capability's role assignment (grafana_reader_principal_id).
+        reader = _AppIdentity(f"{name}-grafana-reader", f"{cluster}-grafana-reader", logging, ad_opts)
         self.reader_role = authorization.RoleAssignment(
             f"{name}-grafana-reader-role",
             principal_id=reader.principal.object_id,
             principal_type="ServicePrincipal",
-            role_definition_id=_role(azure.subscription_id, LOG_ANALYTICS_READER),
+            role_definition_id=role_definition_id(azure.subscription_id, LOG_ANALYTICS_READER),
             scope=self.workspace.id,
             opts=azure_opts,
         )
         self.reader_secret = Secret(
             f"{name}-grafana-reader-secret",
             metadata=ObjectMetaArgs(
-                name=READER_SECRET_NAME,
+                name=AZURE_READER_SECRET_NAME,
                 namespace=settings.metrics.namespace,
                 labels=common_labels("grafana", settings.stack),
             ),
             type="Opaque",
-            string_data={READER_SECRET_ENV: reader.password.value},
+            string_data={
+                AZURE_READER_CLIENT_ID_ENV: reader.application.client_id,
+                AZURE_READER_CLIENT_SECRET_ENV: reader.password.value,
+            },
             opts=providers.k8s_opts(self, depends_on=[args.metrics_namespace]),
         )
 
@@ -192,39 +208,52 @@ class AzureLogSink(pulumi.ComponentResource):
         self.binding = SinkBinding(
             outputs=outputs,
             env=[secret_env(INGESTION_SECRET_ENV, INGESTION_SECRET_NAME, INGESTION_SECRET_KEY)],
+            pod_annotations={SECRET_KEY_ID_ANNOTATION: ingestion.password.key_id},
             grafana=GrafanaInputs(
-                datasources=[
-                    azure_monitor_datasource(
-                        azure.tenant_id, reader.application.client_id, azure.subscription_id, READER_SECRET_ENV
-                    )
-                ],
-                env_from_secrets=[READER_SECRET_NAME],
+                datasources=[azure_monitor_datasource("Logs", LOGS_UID, azure.tenant_id, azure.subscription_id)],
+                env_from_secrets=[AZURE_READER_SECRET_NAME],
+                pod_annotations={SECRET_KEY_ID_ANNOTATION: reader.password.key_id},
                 depends_on=[self.reader_secret, self.reader_role],
             ),
             depends_on=[self.ingestion_secret, self.ingestion_role, self.rule],
             log_workspace_id=self.workspace.id,
+            grafana_reader_principal_id=reader.principal.object_id,
         )
         self.register_outputs(
-            {"workspace_id": self.workspace.id, "dcr_immutable_id": self.rule.immutable_id, "tables": list(tables)}
+            {
+                "workspace_id": self.workspace.id,
+                "dcr_immutable_id": self.rule.immutable_id,
+                "tables": list(tables),
+                # When the client secrets expire: rotate (logging.clientSecretRotation) before then.
+                "ingestionSecretEndDate": ingestion.password.end_date,
+                "grafanaReaderSecretEndDate": reader.password.end_date,
+            }
         )
+
+
+def audit_retention(interactive_days: int, total_days: int) -> tuple[int, int]:
+    """(interactive, total) days of the audit table: never more interactive days than kept in all."""
+    return min(interactive_days, total_days, WORKSPACE_MAX_RETENTION), total_days
 
 
 class _AppIdentity:
-    """An app registration, its service principal and a client secret (children of the sink)."""
+    """An app registration, its service principal and a client secret (children of the sink). The
+    secret expires `clientSecretValidityDays` after it is created and is replaced, with a new value,
+    whenever `clientSecretRotation` changes: a credential that never expires is never rotated."""
 
-    def __init__(self, name: str, display_name: str, opts: pulumi.ResourceOptions) -> None:
+    def __init__(self, name: str, display_name: str, logging: LoggingSettings, opts: pulumi.ResourceOptions) -> None:
         self.application = Application(f"{name}-app", display_name=display_name, opts=opts)
         self.principal = ServicePrincipal(f"{name}-sp", client_id=self.application.client_id, opts=opts)
         self.password = ApplicationPassword(
             f"{name}-password",
             application_id=self.application.id,
-            display_name=f"{display_name} (Pulumi)",
+            display_name=f"{display_name} (Pulumi, rotation {logging.client_secret_rotation})",
+            end_date_relative=f"{logging.client_secret_validity_days * 24}h",
+            # Replaced create-before-delete (Pulumi's default): the new secret reaches the Kubernetes
+            # Secret, and the key-id pod annotation restarts its readers, before the old one is deleted.
+            rotate_when_changed={"rotation": logging.client_secret_rotation},
             opts=opts,
         )
-
-
-def _role(subscription_id: str, role_id: str) -> str:
-    return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role_id}"
 
 
 def _function_alias(key: str) -> str:

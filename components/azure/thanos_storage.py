@@ -25,11 +25,12 @@ from pulumi_azure_native.storage import (
     StorageAccount,
 )
 
+from components.azure.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, role_definition_id
+from components.labels import cloud_tags
 from components.providers import Providers
 from render.thanos import AZURE_CONTAINER, ServiceAccountRef, bucket_name
 from settings import StackSettings
 
-STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 USE_LABEL = "azure.workload.identity/use"
@@ -52,7 +53,7 @@ class AzureThanosStorage(pulumi.ComponentResource):
         keep_days = settings.metrics.long_term.deleted_object_retention_days
         cloud = pulumi.ResourceOptions(parent=self, provider=args.providers.azure)
         stateful = pulumi.ResourceOptions.merge(cloud, pulumi.ResourceOptions(protect=settings.is_production))
-        tags = {"app.kubernetes.io/part-of": "todo-observability", "stack": settings.stack}
+        tags = cloud_tags(settings.stack)
 
         self.account = StorageAccount(
             f"{name}-account",
@@ -142,10 +143,7 @@ class AzureThanosStorage(pulumi.ComponentResource):
             f"{name}-blob-contributor",
             principal_id=self.identity.principal_id,
             principal_type="ServicePrincipal",
-            role_definition_id=(
-                f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/"
-                f"{STORAGE_BLOB_DATA_CONTRIBUTOR}"
-            ),
+            role_definition_id=role_definition_id(subscription, STORAGE_BLOB_DATA_CONTRIBUTOR),
             # The container, not the account: the identity can touch nothing else.
             scope=self.container.id,
             opts=cloud,
@@ -153,5 +151,7 @@ class AzureThanosStorage(pulumi.ComponentResource):
 
         self.service_account_annotations: dict[str, pulumi.Input[str]] = {CLIENT_ID_ANNOTATION: self.identity.client_id}
         self.pod_labels: dict[str, str] = {USE_LABEL: "true"}
+        # The workload identity webhook projects its own token volume; the default one is not needed.
+        self.automount_token = False
         self.ready: list[pulumi.Resource] = [self.blob_access, *self.federated_credentials]
         self.register_outputs({"storageAccount": self.account.name, "clientId": self.identity.client_id})

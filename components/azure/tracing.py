@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native.applicationinsights import Component
+from pulumi_azure_native.authorization import RoleAssignment
 from pulumi_kubernetes.core.v1 import Secret
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
-from components.labels import common_labels
+from components.azure.roles import READER, role_definition_id
+from components.labels import cloud_tags, common_labels
 from components.providers import Providers
 from settings import StackSettings
 
@@ -26,6 +28,9 @@ class AzureTraceSinkArgs:
     # The Log Analytics workspace's ARM id: the logging capability's, so logs and traces are queried
     # together (and a trace_id in a log line joins its spans in one KQL query).
     workspace_resource_id: pulumi.Input[str]
+    # Grafana's Azure reader (the logging capability's app registration): its traces datasource
+    # queries Application Insights as this principal.
+    grafana_reader_principal_id: pulumi.Input[str] | None = None
 
 
 class AzureTraceSink(pulumi.ComponentResource):
@@ -45,7 +50,7 @@ class AzureTraceSink(pulumi.ComponentResource):
             ingestion_mode="LogAnalytics",
             workspace_resource_id=args.workspace_resource_id,
             disable_ip_masking=False,
-            tags={"app.kubernetes.io/part-of": "todo-observability", "stack": settings.stack},
+            tags=cloud_tags(settings.stack),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=args.providers.azure,
@@ -64,5 +69,16 @@ class AzureTraceSink(pulumi.ComponentResource):
             type="Opaque",
             string_data={CONNECTION_STRING_KEY: pulumi.Output.secret(self.app_insights.connection_string)},
             opts=args.providers.k8s_opts(self, depends_on=[args.namespace]),
+        )
+        if args.grafana_reader_principal_id is None:
+            raise ValueError("the azure-monitor trace backend needs the logging capability's Grafana reader")
+        # Reader (control-plane */read, which covers Application Insights queries) on this component only.
+        self.grafana_reader_role = RoleAssignment(
+            f"{name}-grafana-reader",
+            principal_id=args.grafana_reader_principal_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=role_definition_id(azure.subscription_id, READER),
+            scope=self.app_insights.id,
+            opts=pulumi.ResourceOptions(parent=self, provider=args.providers.azure),
         )
         self.register_outputs({"appInsightsId": self.app_insights.id, "secretName": self.secret_name})

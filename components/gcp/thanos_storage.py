@@ -18,11 +18,18 @@ from pulumi_gcp.storage import (
     BucketVersioningArgs,
 )
 
+from components.gcp.identity import (
+    WORKLOAD_IDENTITY_ANNOTATION,
+    WORKLOAD_IDENTITY_USER_ROLE,
+    account_id,
+    service_account_member,
+    workload_identity_member,
+)
+from components.labels import cloud_tags
 from components.providers import Providers
 from render.thanos import ServiceAccountRef, bucket_name
 from settings import StackSettings
 
-SERVICE_ACCOUNT_ANNOTATION = "iam.gke.io/gcp-service-account"
 # GCS accepts a soft-delete window of 0 or 7 to 90 days.
 SOFT_DELETE_MIN_DAYS, SOFT_DELETE_MAX_DAYS = 7, 90
 DAY_SECONDS = 86400
@@ -71,12 +78,12 @@ class GcpThanosStorage(pulumi.ComponentResource):
                     condition=BucketLifecycleRuleConditionArgs(age=1),
                 ),
             ],
-            labels={"part-of": "todo-observability", "stack": settings.stack},
+            labels=cloud_tags(settings.stack),
             opts=stateful,
         )
         self.account = Account(
             f"{name}-account",
-            account_id=f"{settings.cluster.name}-thanos"[:30].rstrip("-"),
+            account_id=account_id(settings.cluster.name, "thanos"),
             display_name=f"Thanos and Prometheus of {settings.cluster.name} (long-term metrics)",
             project=project,
             opts=cloud,
@@ -87,8 +94,8 @@ class GcpThanosStorage(pulumi.ComponentResource):
                 service_account_id=self.account.email.apply(
                     lambda email: f"projects/{project}/serviceAccounts/{email}"
                 ),
-                role="roles/iam.workloadIdentityUser",
-                member=f"serviceAccount:{project}.svc.id.goog[{account.namespace}/{account.name}]",
+                role=WORKLOAD_IDENTITY_USER_ROLE,
+                member=workload_identity_member(project, account.namespace, account.name),
                 opts=cloud,
             )
             for account in args.service_accounts
@@ -98,13 +105,15 @@ class GcpThanosStorage(pulumi.ComponentResource):
             f"{name}-object-admin",
             bucket=self.bucket.name,
             role="roles/storage.objectAdmin",
-            member=self.account.email.apply(lambda email: f"serviceAccount:{email}"),
+            member=service_account_member(self.account.email),
             opts=cloud,
         )
 
         self.service_account_annotations: dict[str, pulumi.Input[str]] = {
-            SERVICE_ACCOUNT_ANNOTATION: self.account.email
+            WORKLOAD_IDENTITY_ANNOTATION: self.account.email
         }
         self.pod_labels: dict[str, str] = {}
+        # GKE's metadata server answers for the service account; no token file is read.
+        self.automount_token = False
         self.ready: list[pulumi.Resource] = [self.bucket_access, *self.workload_identity_users]
         self.register_outputs({"bucket": self.bucket.name, "serviceAccount": self.account.email})

@@ -10,12 +10,17 @@ from pulumi_gcp.projects import IAMMember as ProjectIamMember
 from pulumi_gcp.serviceaccount import Account
 from pulumi_gcp.serviceaccount import IAMMember as ServiceAccountIamMember
 
+from components.gcp.identity import (
+    WORKLOAD_IDENTITY_ANNOTATION,
+    WORKLOAD_IDENTITY_USER_ROLE,
+    account_id,
+    service_account_member,
+    workload_identity_member,
+)
 from components.providers import Providers
 from settings import StackSettings
 
 TRACE_WRITER_ROLE = "roles/cloudtrace.agent"
-WORKLOAD_IDENTITY_ROLE = "roles/iam.workloadIdentityUser"
-KSA_ANNOTATION = "iam.gke.io/gcp-service-account"
 
 
 @dataclass
@@ -33,10 +38,9 @@ class GcpTraceIdentity(pulumi.ComponentResource):
         if gcp is None or args.providers.gcp is None:
             raise ValueError("todo-observability:gcp is required when tracing.backend is cloud-trace")
         child = pulumi.ResourceOptions(parent=self, provider=args.providers.gcp)
-        # Service account ids are 6-30 characters.
         self.account = Account(
             f"{name}-gsa",
-            account_id=f"otel-{args.settings.cluster.name}"[:30],
+            account_id=account_id(args.settings.cluster.name, "otel"),
             project=gcp.project,
             display_name="OpenTelemetry Collector (Cloud Trace writer)",
             opts=child,
@@ -45,19 +49,19 @@ class GcpTraceIdentity(pulumi.ComponentResource):
             f"{name}-trace-writer",
             project=gcp.project,
             role=TRACE_WRITER_ROLE,
-            member=self.account.email.apply(lambda email: f"serviceAccount:{email}"),
+            member=service_account_member(self.account.email),
             opts=child,
         )
         namespace, service_account = args.kubernetes_service_account
         self.workload_identity = ServiceAccountIamMember(
             f"{name}-workload-identity",
             service_account_id=self.account.id,
-            role=WORKLOAD_IDENTITY_ROLE,
-            member=f"serviceAccount:{gcp.project}.svc.id.goog[{namespace}/{service_account}]",
+            role=WORKLOAD_IDENTITY_USER_ROLE,
+            member=workload_identity_member(gcp.project, namespace, service_account),
             opts=child,
         )
         self.email = self.account.email
         self.register_outputs({"email": self.email})
 
     def service_account_annotations(self) -> dict[str, pulumi.Input[str]]:
-        return {KSA_ANNOTATION: self.email}
+        return {WORKLOAD_IDENTITY_ANNOTATION: self.email}

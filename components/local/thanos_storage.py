@@ -161,5 +161,6 @@ class LocalObjectStore(pulumi.ComponentResource):
         # Plain S3 keys, no cloud identity: service accounts need no annotation, pods no label.
         self.service_account_annotations: dict[str, pulumi.Input[str]] = {}
         self.pod_labels: dict[str, str] = {}
+        self.automount_token = False
         self.ready: list[pulumi.Resource] = [self.service, self.deployment]
         self.register_outputs({"service": self.service.metadata.name})

@@ -1,30 +1,63 @@
 """OCI Logging Analytics as Fluent Bit's sink (`oracle_log_analytics`). Fluent Bit has no output for
 OCI Logging's custom logs; Logging Analytics keeps Fluent Bit the only agent, with its filesystem
 buffer, instead of adding a Fluentd aggregator (see docs/logging.md). Two log groups (container logs;
-audit records) each get a daily purge task that enforces their retention. Fluent Bit signs uploads with
-an API key: the OCI config file and private key come from stack secrets, mounted from a Secret."""
+audit records) each get a daily purge task that enforces their retention, an IAM policy lets the
+upload user's group write into the compartment, and the three saved searches are Management
+Dashboard saved searches. Fluent Bit signs uploads with an API key: the OCI config file is generated
+from non-secret settings, and only the private key comes from stack secrets; both are mounted from
+one Secret."""
 
 from __future__ import annotations
+
+import json
 
 import pulumi
 import pulumi_oci.loganalytics as loganalytics
 from pulumi_kubernetes.core.v1 import Secret
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
+from pulumi_oci.identity import Policy
+from pulumi_oci.managementdashboard import ManagementSavedSearch
 
-from components.labels import common_labels
+from components.labels import cloud_tags, common_labels
 from components.log_sink import LogSinkArgs, SinkBinding
-from render.fluent_bit import oracle_outputs
+from render.fluent_bit import (
+    OCI_CONFIG_FILE_NAME,
+    OCI_KEY_DIR,
+    OCI_PRIVATE_KEY_FILE_NAME,
+    oci_config_file,
+    oracle_outputs,
+)
+from render.log_queries import (
+    OCI_SAVED_SEARCH_METADATA_VERSION,
+    OCI_SAVED_SEARCH_PROVIDER,
+    OCI_SAVED_SEARCH_PROVIDER_VERSION,
+    OCI_SAVED_SEARCH_WIDGET_TEMPLATE,
+    OCI_SAVED_SEARCH_WIDGET_VM,
+    oci_queries,
+    oci_saved_search_ui_config,
+)
 
 API_KEY_SECRET_NAME = "fluent-bit-oci-api-key"
-API_KEY_DIR = "/fluent-bit/oci"
-CONFIG_KEY = "config"
-# The stack secret `ociLogAnalyticsConfig` must point its `key_file` here.
-PRIVATE_KEY_KEY = "oci_api_key.pem"
+API_KEY_VOLUME = "oci-api-key"
 
 
 def purge_duration(days: int) -> str:
     """Logging Analytics keeps data newer than this (ISO 8601, negative, days as the largest unit)."""
     return f"-P{days}D"
+
+
+def group_subject(group: str) -> str:
+    """`<domain>/<group>` or a group of the default domain, as a policy statement names it."""
+    if "/" in group:
+        domain, name = group.split("/", 1)
+        return f"group '{domain}'/'{name}'"
+    return f"group {group}"
+
+
+def upload_policy_statements(group: str, compartment_id: str) -> list[str]:
+    return [
+        f"Allow {group_subject(group)} to {{LOG_ANALYTICS_LOG_GROUP_UPLOAD_LOGS}} in compartment id {compartment_id}"
+    ]
 
 
 class OciLogSink(pulumi.ComponentResource):
@@ -37,19 +70,23 @@ class OciLogSink(pulumi.ComponentResource):
         cluster = settings.cluster.name
         # The Logging Analytics namespace is the tenancy's object storage namespace.
         namespace = oci.object_storage_namespace
+        oci_opts = pulumi.ResourceOptions(parent=self, provider=providers.oci)
         stateful = pulumi.ResourceOptions(parent=self, provider=providers.oci, protect=settings.is_production)
+        tags = cloud_tags(settings.stack)
 
         groups = {"logs": logging.retention_days, "audit": logging.audit_retention_days}
+        group_names = {key: f"{cluster}-{key}" for key in groups}
         self.log_groups: dict[str, loganalytics.LogAnalyticsLogGroup] = {}
         self.purge_tasks: dict[str, loganalytics.NamespaceScheduledTask] = {}
         for key, days in groups.items():
-            display_name = f"{cluster}-{key}"
+            display_name = group_names[key]
             self.log_groups[key] = loganalytics.LogAnalyticsLogGroup(
                 f"{name}-{key}-group",
                 compartment_id=oci.compartment_id,
                 namespace=namespace,
                 display_name=display_name,
                 description=f"{cluster}: {key} records, kept {days} days",
+                freeform_tags=tags,
                 opts=stateful,
             )
             self.purge_tasks[key] = loganalytics.NamespaceScheduledTask(
@@ -80,6 +117,41 @@ class OciLogSink(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=providers.oci, depends_on=[self.log_groups[key]]),
             )
 
+        self.upload_policy = Policy(
+            f"{name}-upload-policy",
+            compartment_id=oci.compartment_id,
+            name=f"{cluster}-fluent-bit-log-upload",
+            description=f"Fluent Bit of {cluster} uploads logs to Logging Analytics",
+            statements=upload_policy_statements(oci.log_upload_group, oci.compartment_id),
+            freeform_tags=tags,
+            opts=oci_opts,
+        )
+
+        self.saved_searches = [
+            ManagementSavedSearch(
+                f"{name}-search-{query.key}",
+                compartment_id=oci.compartment_id,
+                display_name=f"{query.title} ({cluster})",
+                description=f"todo-observability ({cluster})",
+                **OCI_SAVED_SEARCH_PROVIDER,
+                provider_version=OCI_SAVED_SEARCH_PROVIDER_VERSION,
+                metadata_version=OCI_SAVED_SEARCH_METADATA_VERSION,
+                is_oob_saved_search=False,
+                type="SEARCH_SHOW_IN_DASHBOARD",
+                ui_config=json.dumps(oci_saved_search_ui_config(query, oci.compartment_id)),
+                data_config="[]",
+                drilldown_config="[]",
+                parameters_config="[]",
+                nls="{}",
+                screen_image=" ",
+                widget_template=OCI_SAVED_SEARCH_WIDGET_TEMPLATE,
+                widget_vm=OCI_SAVED_SEARCH_WIDGET_VM,
+                freeform_tags=tags,
+                opts=oci_opts,
+            )
+            for query in oci_queries(group_names["logs"], group_names["audit"])
+        ]
+
         self.api_key_secret = Secret(
             f"{name}-api-key",
             metadata=ObjectMetaArgs(
@@ -89,8 +161,10 @@ class OciLogSink(pulumi.ComponentResource):
             ),
             type="Opaque",
             string_data={
-                CONFIG_KEY: args.secrets.require("ociLogAnalyticsConfig"),
-                PRIVATE_KEY_KEY: args.secrets.require("ociLogAnalyticsPrivateKey"),
+                OCI_CONFIG_FILE_NAME: oci_config_file(
+                    oci.log_upload_user_id, oci.log_upload_key_fingerprint, oci.tenancy_id, oci.region
+                ),
+                OCI_PRIVATE_KEY_FILE_NAME: args.secrets.require("ociLogAnalyticsPrivateKey"),
             },
             opts=providers.k8s_opts(self, depends_on=[args.logging_namespace]),
         )
@@ -101,19 +175,13 @@ class OciLogSink(pulumi.ComponentResource):
                 logs_group_id=ids[0],
                 audit_group_id=ids[1],
                 log_source_name=logging.oci_log_source_name,
-                config_file=f"{API_KEY_DIR}/{CONFIG_KEY}",
                 cluster_name=cluster,
             )
         )
         self.binding = SinkBinding(
             outputs=outputs,
-            volumes=[
-                {
-                    "name": "oci-api-key",
-                    "secret": {"secretName": API_KEY_SECRET_NAME, "defaultMode": 0o400},
-                }
-            ],
-            volume_mounts=[{"name": "oci-api-key", "mountPath": API_KEY_DIR, "readOnly": True}],
-            depends_on=[self.api_key_secret, *self.purge_tasks.values()],
+            volumes=[{"name": API_KEY_VOLUME, "secret": {"secretName": API_KEY_SECRET_NAME, "defaultMode": 0o400}}],
+            volume_mounts=[{"name": API_KEY_VOLUME, "mountPath": OCI_KEY_DIR, "readOnly": True}],
+            depends_on=[self.api_key_secret, self.upload_policy, *self.purge_tasks.values()],
         )
         self.register_outputs({"log_groups": {k: g.id for k, g in self.log_groups.items()}})

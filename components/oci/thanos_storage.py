@@ -105,5 +105,8 @@ class OciThanosStorage(pulumi.ComponentResource):
         # Workload identity on OKE needs no annotation or label: the policy names the service accounts.
         self.service_account_annotations: dict[str, pulumi.Input[str]] = {}
         self.pod_labels: dict[str, str] = {}
+        # The OCI SDK's OKE workload identity exchanges the pod's projected service account token,
+        # which the chart's service accounts do not mount by default.
+        self.automount_token = True
         self.ready: list[pulumi.Resource] = [self.policy]
         self.register_outputs({"bucket": self.bucket.name})

@@ -203,3 +203,36 @@ def test_pack_reports_through_the_policy_sdk() -> None:
     violations: list[str] = []
     by_name["log-retention-at-least-30-days"].validate(args, lambda message, urn: violations.append(message))
     assert violations == ["logs: retentionInDays must be at least 30 days (got 7)"]
+
+
+TABLE = "azure-native:operationalinsights:Table"
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        # -1 on both means "inherit the workspace's retention", which the workspace check covers.
+        ({"retentionInDays": -1, "totalRetentionInDays": -1}, None),
+        ({"retentionInDays": -1}, None),
+        ({}, None),
+        # Interactive retention is only part of it: records kept archived count towards the total.
+        ({"retentionInDays": 4, "totalRetentionInDays": 365}, None),
+        ({"retentionInDays": 30, "totalRetentionInDays": -1}, None),
+        ({"retentionInDays": 90}, None),
+        ({"retentionInDays": 7, "totalRetentionInDays": -1}, "retentionInDays must be at least 30 days (got 7)"),
+        ({"retentionInDays": 7}, "retentionInDays must be at least 30 days (got 7)"),
+        ({"retentionInDays": -1, "totalRetentionInDays": 14}, "totalRetentionInDays must be at least 30 days (got 14)"),
+        ({"retentionInDays": 60, "totalRetentionInDays": 20}, "totalRetentionInDays must be at least 30 days (got 20)"),
+        ({"retentionInDays": "thirty"}, "retentionInDays must be at least 30 days (got 'thirty')"),
+    ],
+)
+def test_table_retention_counts_total_retention_and_inheritance(props: dict[str, Any], expected: str | None) -> None:
+    assert log_retention(TABLE, props, {}) == ([] if expected is None else [expected])
+
+
+def test_table_retention_honours_the_configured_minimum() -> None:
+    table = {"retentionInDays": 30, "totalRetentionInDays": 60}
+    assert log_retention(TABLE, table, {}) == []
+    assert log_retention(TABLE, table, {"minimumLogRetentionDays": 90}) == [
+        "totalRetentionInDays must be at least 90 days (got 60)"
+    ]

@@ -1,5 +1,5 @@
-"""Long-term storage for reviewers: the objstore config Thanos and the sidecars read (credential
-fields masked), and which service accounts reach the bucket with which identity."""
+"""Long-term storage for reviewers: the objstore config Thanos and the sidecars read (every field not
+known to be plain masked), and which service accounts reach the bucket with which identity."""
 
 from __future__ import annotations
 
@@ -7,28 +7,23 @@ from typing import Any
 
 import yaml
 
-from render.thanos import OBJSTORE_SECRET_KEY, OBJSTORE_SECRET_NAME
+from render.thanos import OBJSTORE_PLAIN_FIELDS, OBJSTORE_PLAIN_TOP_LEVEL, OBJSTORE_SECRET_KEY, OBJSTORE_SECRET_NAME
 from tools.artifacts import RELEASE_TYPE, SECRET_TYPE, Files, to_yaml
 from tools.mocks import SECRET_MASK, Registration, mask_secrets, unwrap
 
-# objstore fields that hold a credential, whichever provider they belong to.
-CREDENTIAL_FIELDS = frozenset(
-    {
-        "secret_key",
-        "session_token",
-        "client_secret",
-        "storage_account_key",
-        "storage_connection_string",
-        "privatekey",
-        "passphrase",
-        "service_account",
+
+def mask_objstore(objstore: dict[str, Any]) -> dict[str, Any]:
+    """An allow-list, not a deny-list: a field this project has not reviewed as plain (a credential,
+    a field of an unknown type, one a newer objstore adds) is shown as `[secret]`."""
+    plain = OBJSTORE_PLAIN_FIELDS.get(str(objstore.get("type", "")).upper(), frozenset())
+    masked: dict[str, Any] = {
+        key: (value if key in OBJSTORE_PLAIN_TOP_LEVEL else SECRET_MASK)
+        for key, value in objstore.items()
+        if key != "config"
     }
-)
-
-
-def _mask_credentials(config: dict[str, Any]) -> dict[str, Any]:
-    inner = {k: (SECRET_MASK if k in CREDENTIAL_FIELDS and v else v) for k, v in (config.get("config") or {}).items()}
-    return {**config, "config": inner}
+    if "config" in objstore:
+        masked["config"] = {k: (v if k in plain else SECRET_MASK) for k, v in (objstore["config"] or {}).items()}
+    return masked
 
 
 def _objstore(registrations: list[Registration]) -> Files:
@@ -36,7 +31,7 @@ def _objstore(registrations: list[Registration]) -> Files:
         metadata = r.inputs.get("metadata") or {}
         if r.type == SECRET_TYPE and metadata.get("name") == OBJSTORE_SECRET_NAME:
             text = (unwrap(r.inputs.get("stringData")) or {}).get(OBJSTORE_SECRET_KEY, "")
-            return {"thanos/objstore.yaml": to_yaml(_mask_credentials(yaml.safe_load(text) or {}))}
+            return {"thanos/objstore.yaml": to_yaml(mask_objstore(yaml.safe_load(text) or {}))}
     return {}
 
 
