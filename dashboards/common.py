@@ -82,6 +82,24 @@ def instant(expr: str, legend: str = "") -> Query:
     return Query(expr, legend, instant=True)
 
 
+def rates(selector: str, series: Sequence[tuple[str, str]], by: str = "") -> list[Query]:
+    """One query per (counter, legend): the counter's per-second rate over `selector`, summed (by `by`)."""
+    total = f"sum by ({by}) " if by else "sum"
+    return [q(f"{total}(rate({counter}{selector}[{RATE}]))", legend) for counter, legend in series]
+
+
+def pod_network(selector: str) -> list[Query]:
+    """Bytes per second in and out of each pod (cAdvisor reports network per pod sandbox, not per container)."""
+    return rates(
+        selector,
+        [
+            ("container_network_receive_bytes_total", "in {{pod}}"),
+            ("container_network_transmit_bytes_total", "out {{pod}}"),
+        ],
+        by="pod",
+    )
+
+
 @dataclass(frozen=True)
 class Link:
     title: str
@@ -269,27 +287,28 @@ class VariableChoice:
     services: Sequence[str] = ()
 
 
+def _query_variable(name: str, label: str, query: str) -> dashboard_builders.QueryVariable:
+    return (
+        dashboard_builders.QueryVariable(name)
+        .label(label)
+        .datasource(METRICS)
+        .query({"query": query, "refId": name})
+        .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dashboard_models.VariableSort.ALPHABETICAL_ASC)
+    )
+
+
 def variables(choice: VariableChoice) -> list[Any]:
     datasource = dashboard_builders.DatasourceVariable("datasource").label("Metrics").type("prometheus")
     cluster = (
-        dashboard_builders.QueryVariable("cluster")
-        .label("Cluster")
-        .datasource(METRICS)
-        .query({"query": "label_values(up, cluster)", "refId": "cluster"})
-        .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
-        .sort(dashboard_models.VariableSort.ALPHABETICAL_ASC)
+        _query_variable("cluster", "Cluster", "label_values(up, cluster)")
         .include_all(True)
         .all_value(ALL)
         .current(dashboard_models.VariableOption(text="All", value="$__all"))
     )
     default_namespaces = list(choice.namespaces)
     namespace = (
-        dashboard_builders.QueryVariable("namespace")
-        .label("Namespace")
-        .datasource(METRICS)
-        .query({"query": 'label_values(kube_pod_info{cluster=~"$cluster"}, namespace)', "refId": "namespace"})
-        .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
-        .sort(dashboard_models.VariableSort.ALPHABETICAL_ASC)
+        _query_variable("namespace", "Namespace", 'label_values(kube_pod_info{cluster=~"$cluster"}, namespace)')
         .multi(True)
         .include_all(True)
         .all_value(ALL)

@@ -21,6 +21,7 @@ from dashboards.common import (
     dashboard_url,
     graph,
     q,
+    rates,
     sel,
     single,
 )
@@ -259,10 +260,13 @@ def control_plane(settings: StackSettings) -> Section:
             graph(
                 "Sentry certificate signing",
                 "Workload certificate requests signed and failed per second.",
-                [
-                    q(f"sum(rate(dapr_sentry_cert_sign_success_total{system}[{RATE}]))", "signed"),
-                    q(f"sum(rate(dapr_sentry_cert_sign_failure_total{system}[{RATE}]))", "failed"),
-                ],
+                rates(
+                    system,
+                    [
+                        ("dapr_sentry_cert_sign_success_total", "signed"),
+                        ("dapr_sentry_cert_sign_failure_total", "failed"),
+                    ],
+                ),
                 unit="ops",
                 width=6,
                 height=4,
@@ -270,10 +274,13 @@ def control_plane(settings: StackSettings) -> Section:
             graph(
                 "Sidecar injection",
                 "Sidecar injections that succeeded and failed; a failure leaves a pod without Dapr.",
-                [
-                    q(f"sum(rate(dapr_injector_sidecar_injection_succeeded_total{system}[{RATE}]))", "succeeded"),
-                    q(f"sum(rate(dapr_injector_sidecar_injection_failed_total{system}[{RATE}]))", "failed"),
-                ],
+                rates(
+                    system,
+                    [
+                        ("dapr_injector_sidecar_injection_succeeded_total", "succeeded"),
+                        ("dapr_injector_sidecar_injection_failed_total", "failed"),
+                    ],
+                ),
                 unit="ops",
                 width=6,
                 height=4,

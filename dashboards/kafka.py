@@ -27,6 +27,7 @@ from dashboards.common import (
     dashboard_url,
     graph,
     note,
+    pod_network,
     q,
     sel,
     single,
@@ -157,10 +158,7 @@ def strimzi_view(settings: StackSettings) -> BrokerView:
         graph(
             "Broker network",
             "Bytes per second received and sent by each Kafka node pod (cAdvisor), all traffic included.",
-            [
-                q(f"sum by (pod) (rate(container_network_receive_bytes_total{pod}[{RATE}]))", "in {{pod}}"),
-                q(f"sum by (pod) (rate(container_network_transmit_bytes_total{pod}[{RATE}]))", "out {{pod}}"),
-            ],
+            pod_network(pod),
             unit="Bps",
             width=8,
         ),

@@ -13,11 +13,13 @@ from dashboards.common import (
     NAMESPACE,
     RATE,
     SERVICE_PODS,
+    Query,
     Section,
     Thresholds,
     VariableChoice,
     dashboard,
     graph,
+    pod_network,
     q,
     sel,
 )
@@ -32,13 +34,27 @@ CRASH_LOOPING = sel(NAMESPACE, SERVICE_PODS, 'reason="CrashLoopBackOff"')
 DEPLOYMENTS = sel(NAMESPACE, 'deployment=~"$service"')
 
 
-def _resource(resource: str) -> str:
-    return sel(NAMESPACE, SERVICE_PODS, f'resource="{resource}"')
+def _per_container(metric: str, resource: str) -> str:
+    pods = sel(NAMESPACE, SERVICE_PODS, f'resource="{resource}"')
+    return f"sum by (pod, container) ({metric}{pods})"
+
+
+def _against_requests_and_limits(resource: str, usage: str) -> list[Query]:
+    return [
+        q(usage, "used {{pod}}/{{container}}"),
+        q(_per_container("kube_pod_container_resource_requests", resource), "request {{pod}}/{{container}}"),
+        q(_per_container("kube_pod_container_resource_limits", resource), "limit {{pod}}/{{container}}"),
+    ]
+
+
+def _share_of_limit(resource: str, usage: str) -> list[Query]:
+    # Containers without a limit have no series to divide by, so they drop out.
+    limit = _per_container("kube_pod_container_resource_limits", resource)
+    return [q(f"{usage}\n/\n{limit}", "{{pod}}/{{container}}")]
 
 
 def cpu(settings: StackSettings) -> Section:
     usage = f"sum by (pod, container) (rate(container_cpu_usage_seconds_total{CONTAINERS}[{RATE}]))"
-    limit = f"sum by (pod, container) (kube_pod_container_resource_limits{_resource('cpu')})"
     threshold = settings.alerting.thresholds.resource_usage_percent / 100
     return Section(
         "CPU",
@@ -46,14 +62,7 @@ def cpu(settings: StackSettings) -> Section:
             graph(
                 "CPU usage against requests and limits",
                 "Cores used per container, with the container's request and limit.",
-                [
-                    q(usage, "used {{pod}}/{{container}}"),
-                    q(
-                        f"sum by (pod, container) (kube_pod_container_resource_requests{_resource('cpu')})",
-                        "request {{pod}}/{{container}}",
-                    ),
-                    q(limit, "limit {{pod}}/{{container}}"),
-                ],
+                _against_requests_and_limits("cpu", usage),
                 unit="cores",
                 width=12,
             ),
@@ -61,7 +70,7 @@ def cpu(settings: StackSettings) -> Section:
                 "CPU used, share of limit",
                 "Usage / limit per container (containers without a CPU limit are absent). Dashed: "
                 "alerting.thresholds.resourceUsagePercent.",
-                [q(f"{usage}\n/\n{limit}", "{{pod}}/{{container}}")],
+                _share_of_limit("cpu", usage),
                 unit="percentunit",
                 width=6,
                 thresholds=Thresholds(critical=threshold),
@@ -86,7 +95,6 @@ def cpu(settings: StackSettings) -> Section:
 
 def memory(settings: StackSettings) -> Section:
     working_set = f"sum by (pod, container) (container_memory_working_set_bytes{CONTAINERS})"
-    limit = f"sum by (pod, container) (kube_pod_container_resource_limits{_resource('memory')})"
     threshold = settings.alerting.thresholds.resource_usage_percent / 100
     return Section(
         "Memory",
@@ -94,21 +102,14 @@ def memory(settings: StackSettings) -> Section:
             graph(
                 "Memory working set against requests and limits",
                 "Working set (what the OOM killer looks at) per container, with request and limit.",
-                [
-                    q(working_set, "used {{pod}}/{{container}}"),
-                    q(
-                        f"sum by (pod, container) (kube_pod_container_resource_requests{_resource('memory')})",
-                        "request {{pod}}/{{container}}",
-                    ),
-                    q(limit, "limit {{pod}}/{{container}}"),
-                ],
+                _against_requests_and_limits("memory", working_set),
                 unit="bytes",
                 width=12,
             ),
             graph(
                 "Memory used, share of limit",
                 "Working set / limit per container. Dashed: alerting.thresholds.resourceUsagePercent.",
-                [q(f"{working_set}\n/\n{limit}", "{{pod}}/{{container}}")],
+                _share_of_limit("memory", working_set),
                 unit="percentunit",
                 width=12,
                 thresholds=Thresholds(critical=threshold),
@@ -185,10 +186,7 @@ def disruptions() -> Section:
             graph(
                 "Network traffic per pod",
                 "Bytes per second received and sent per pod.",
-                [
-                    q(f"sum by (pod) (rate(container_network_receive_bytes_total{PODS}[{RATE}]))", "in {{pod}}"),
-                    q(f"sum by (pod) (rate(container_network_transmit_bytes_total{PODS}[{RATE}]))", "out {{pod}}"),
-                ],
+                pod_network(PODS),
                 unit="Bps",
                 width=12,
                 height=6,

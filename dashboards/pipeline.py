@@ -19,6 +19,7 @@ from dashboards.common import (
     dashboard,
     graph,
     q,
+    rates,
     sel,
     single,
 )
@@ -88,11 +89,14 @@ def prometheus_section() -> Section:
             graph(
                 "Alerts sent to Alertmanager",
                 "Alert notifications Prometheus sent, failed to send and dropped.",
-                [
-                    q(f"sum(rate(prometheus_notifications_sent_total{SCOPED}[{RATE}]))", "sent"),
-                    q(f"sum(rate(prometheus_notifications_errors_total{SCOPED}[{RATE}]))", "errors"),
-                    q(f"sum(rate(prometheus_notifications_dropped_total{SCOPED}[{RATE}]))", "dropped"),
-                ],
+                rates(
+                    SCOPED,
+                    [
+                        ("prometheus_notifications_sent_total", "sent"),
+                        ("prometheus_notifications_errors_total", "errors"),
+                        ("prometheus_notifications_dropped_total", "dropped"),
+                    ],
+                ),
                 unit="ops",
                 width=12,
             ),

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import math
 import re
 from pathlib import Path
@@ -20,8 +19,6 @@ from typing import Any
 import yaml
 
 from render.alertmanager import SECRET_KEYS
-from settings import StackSettings, parse_settings
-from tools.stackfile import engine_config, load_stack_document, stack_file
 
 TIME_SCALE = 60
 LAB_MAX_FOR_SECONDS = 10
@@ -49,17 +46,6 @@ def scaled(duration: str, cap_seconds: float | None = None) -> str:
     if cap_seconds is not None:
         lab = min(lab, int(cap_seconds))
     return f"{lab}s"
-
-
-def load_settings(stack: str) -> StackSettings:
-    config, _ = engine_config(load_stack_document(stack_file(stack)))
-    raw: dict[str, Any] = {}
-    for key, value in config.items():
-        try:
-            raw[key.split(":", 1)[1]] = json.loads(value)
-        except json.JSONDecodeError:
-            raw[key.split(":", 1)[1]] = value
-    return parse_settings(raw, stack)
 
 
 # ---- rules --------------------------------------------------------------------------------------

@@ -26,13 +26,12 @@ from lab.configs import (
     dump,
     lab_alertmanager_config,
     lab_rule_file,
-    load_settings,
     prometheus_config,
 )
 from lab.scenarios import SCENARIOS, Scenario
 from lab.simulator import Simulator, TodoSystem
 from lab.sinks import LOOPBACK, DeliveryLog, SmtpSink, WebhookSink
-from tools.stackfile import ROOT
+from tools.stackfile import ROOT, stack_settings
 
 PROMETHEUS_BINARY = "/usr/bin/prometheus"
 ALERTMANAGER_BINARY = "/usr/bin/prometheus-alertmanager"
@@ -70,7 +69,7 @@ class Lab:
         self.log = DeliveryLog()
         self.webhooks = WebhookSink(self.log)
         self.smtp = SmtpSink(self.log)
-        self.settings = load_settings(stack)
+        self.settings = stack_settings(stack)
         self.system = TodoSystem(self.settings, self.scenario.knobs)
         self.simulator = Simulator(self.system)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}

@@ -15,11 +15,11 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from lab.scenarios import Knobs
-from lab.sinks import LOOPBACK
+from lab.sinks import LOOPBACK, LoopbackHttpServer, QuietReplies
 from settings.defaults import APP_LATENCY_BUCKETS_SECONDS, DAPR_LATENCY_BUCKETS_MS
 from settings.model import ServiceSettings, StackSettings
 
@@ -462,41 +462,23 @@ class TodoSystem:
             return 200, target.exposition()
 
 
-class Simulator:
+class Simulator(LoopbackHttpServer):
     """HTTP front of a TodoSystem on loopback."""
 
     def __init__(self, system: TodoSystem) -> None:
         self.system = system
         simulator = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietReplies, BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = self.path.strip("/").split("/")
                 if len(parts) == 3 and parts[0] == "targets" and parts[2] == "metrics":
                     status, body = simulator.system.scrape(parts[1])
                 else:
                     status, body = 404, "not found\n"
-                payload = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(status, "text/plain; version=0.0.4", body.encode())
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, name="simulator", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, "simulator")
 
     def scrape_targets(self) -> list[dict[str, Any]]:
         """Prometheus `static_configs` entries, one per target, with its cluster labels."""

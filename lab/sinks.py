@@ -15,6 +15,38 @@ from typing import Any
 LOOPBACK = "127.0.0.1"
 
 
+class QuietReplies:
+    """Mixed into a BaseHTTPRequestHandler: answers in one call and keeps the lab's output clean (no
+    access log)."""
+
+    def reply(self: BaseHTTPRequestHandler, status: int, content_type: str, payload: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+class LoopbackHttpServer:
+    """A threaded HTTP server on a free loopback port, serving from a daemon thread between start and stop."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], thread_name: str) -> None:
+        self.server = ThreadingHTTPServer((LOOPBACK, 0), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, name=thread_name, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One notification: which stand-in got it, when, and its raw body (JSON text or a mail)."""
@@ -54,14 +86,14 @@ class DeliveryLog:
         return {d.receiver for d in self.all() if d.mentions(alertname)}
 
 
-class WebhookSink:
+class WebhookSink(LoopbackHttpServer):
     """HTTP server: a POST to /<receiver> is recorded as a delivery to <receiver>."""
 
     def __init__(self, log: DeliveryLog) -> None:
         self.log = log
         sink = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietReplies, BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8", "replace")
@@ -69,29 +101,12 @@ class WebhookSink:
                 sink.log.add(Delivery(receiver, time.time(), body, dict(self.headers.items())))
                 payload = b'{"status":"success","message":"Event processed"}'
                 # PagerDuty answers 202; Slack, Teams and webhooks accept any 2xx.
-                self.send_response(202 if receiver == "pagerduty" else 200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(202 if receiver == "pagerduty" else 200, "application/json", payload)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, name="webhook-sink", daemon=True)
+        super().__init__(Handler, "webhook-sink")
 
     def url(self, receiver: str) -> str:
         return f"http://{LOOPBACK}:{self.port}/{receiver}"
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class SmtpSink:

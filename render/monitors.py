@@ -52,116 +52,122 @@ class MonitorManifest:
     spec: dict[str, Any]
 
 
+def _monitor(
+    settings: StackSettings,
+    kind: str,
+    name: str,
+    component: str,
+    match_labels: dict[str, str],
+    namespaces: list[str],
+    endpoints: list[dict[str, Any]],
+    sample_limit: int | None = None,
+) -> MonitorManifest:
+    """A ServiceMonitor or PodMonitor in the metrics namespace, selecting `match_labels` in `namespaces`."""
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": match_labels},
+        "namespaceSelector": {"matchNames": namespaces},
+    }
+    if sample_limit is not None:
+        spec["sampleLimit"] = sample_limit
+    spec["endpoints" if kind == "ServiceMonitor" else "podMetricsEndpoints"] = endpoints
+    return MonitorManifest(kind=kind, name=name, namespace=settings.metrics.namespace, component=component, spec=spec)
+
+
 def dapr_sidecar_keep_regex() -> str:
     """Only the sidecar series some rule or dashboard may use (catalog.metrics.DAPR_SIDECAR)."""
     return "(" + "|".join(re.escape(name) for name in sorted(DAPR_SIDECAR)) + ")"
 
 
 def app_service_monitor(service: ServiceSettings, settings: StackSettings) -> MonitorManifest:
-    return MonitorManifest(
-        kind="ServiceMonitor",
-        name=f"app-{service.name}",
-        namespace=settings.metrics.namespace,
-        component=service.name,
-        spec={
-            "selector": {"matchLabels": {APP_PART_OF_LABEL: APP_PART_OF}},
-            "namespaceSelector": {"matchNames": [service.namespace]},
-            "sampleLimit": APP_SAMPLE_LIMIT,
-            "endpoints": [
-                {
-                    "port": APP_PORT_NAME,
-                    "path": service.metrics_path,
-                    # The contract names no per-service label, only the Service name: keep that one.
-                    # Dapr's own `<app-id>-dapr` Services are dropped here too.
-                    "relabelings": [
-                        {
-                            "action": "keep",
-                            "sourceLabels": ["__meta_kubernetes_service_name"],
-                            "regex": re.escape(service.name),
-                        }
-                    ],
-                }
-            ],
-        },
+    return _monitor(
+        settings,
+        "ServiceMonitor",
+        f"app-{service.name}",
+        service.name,
+        {APP_PART_OF_LABEL: APP_PART_OF},
+        [service.namespace],
+        [
+            {
+                "port": APP_PORT_NAME,
+                "path": service.metrics_path,
+                # The contract names no per-service label, only the Service name: keep that one.
+                # Dapr's own `<app-id>-dapr` Services are dropped here too.
+                "relabelings": [
+                    {
+                        "action": "keep",
+                        "sourceLabels": ["__meta_kubernetes_service_name"],
+                        "regex": re.escape(service.name),
+                    }
+                ],
+            }
+        ],
+        sample_limit=APP_SAMPLE_LIMIT,
     )
 
 
 def dapr_sidecar_pod_monitor(settings: StackSettings) -> MonitorManifest:
-    return MonitorManifest(
-        kind="PodMonitor",
-        name="dapr-sidecars",
-        namespace=settings.metrics.namespace,
-        component="dapr-sidecar",
-        spec={
-            "selector": {"matchLabels": {DAPR_METRICS_ENABLED_LABEL: "true"}},
-            "namespaceSelector": {"matchNames": list(settings.application_namespaces)},
-            "sampleLimit": DAPR_SIDECAR_SAMPLE_LIMIT,
-            "podMetricsEndpoints": [
-                {
-                    "port": DAPR_SIDECAR_PORT,
-                    "path": DAPR_METRICS_PATH,
-                    # The target's namespace is authoritative; honoring the sidecar's own labels would
-                    # also let an exposition overwrite pod/job/instance.
-                    "honorLabels": False,
-                    "metricRelabelings": [
-                        {"action": "keep", "sourceLabels": ["__name__"], "regex": dapr_sidecar_keep_regex()},
-                        # daprd's `namespace` is always the pod's own, already on the series as
-                        # `namespace`: the renamed copy is a duplicate.
-                        {"action": "labeldrop", "regex": "exported_namespace"},
-                    ],
-                }
-            ],
-        },
+    return _monitor(
+        settings,
+        "PodMonitor",
+        "dapr-sidecars",
+        "dapr-sidecar",
+        {DAPR_METRICS_ENABLED_LABEL: "true"},
+        list(settings.application_namespaces),
+        [
+            {
+                "port": DAPR_SIDECAR_PORT,
+                "path": DAPR_METRICS_PATH,
+                # The target's namespace is authoritative; honoring the sidecar's own labels would
+                # also let an exposition overwrite pod/job/instance.
+                "honorLabels": False,
+                "metricRelabelings": [
+                    {"action": "keep", "sourceLabels": ["__name__"], "regex": dapr_sidecar_keep_regex()},
+                    # daprd's `namespace` is always the pod's own, already on the series as
+                    # `namespace`: the renamed copy is a duplicate.
+                    {"action": "labeldrop", "regex": "exported_namespace"},
+                ],
+            }
+        ],
+        sample_limit=DAPR_SIDECAR_SAMPLE_LIMIT,
     )
 
 
 def dapr_control_plane_pod_monitor(settings: StackSettings) -> MonitorManifest:
-    return MonitorManifest(
-        kind="PodMonitor",
-        name="dapr-control-plane",
-        namespace=settings.metrics.namespace,
-        component="dapr-control-plane",
-        spec={
-            "selector": {"matchLabels": dict(DAPR_CONTROL_PLANE_LABELS)},
-            "namespaceSelector": {"matchNames": [settings.metrics.dapr_namespace]},
-            # Here Dapr's `namespace` names the application a request was about (injection, certificate
-            # signing); it stays, as `exported_namespace`, next to the pod's `namespace` (dapr-system).
-            "podMetricsEndpoints": [{"port": DAPR_CONTROL_PLANE_PORT, "path": DAPR_METRICS_PATH, "honorLabels": False}],
-        },
+    return _monitor(
+        settings,
+        "PodMonitor",
+        "dapr-control-plane",
+        "dapr-control-plane",
+        dict(DAPR_CONTROL_PLANE_LABELS),
+        [settings.metrics.dapr_namespace],
+        # Here Dapr's `namespace` names the application a request was about (injection, certificate
+        # signing); it stays, as `exported_namespace`, next to the pod's `namespace` (dapr-system).
+        [{"port": DAPR_CONTROL_PLANE_PORT, "path": DAPR_METRICS_PATH, "honorLabels": False}],
     )
 
 
 def zookeeper_pod_monitor(settings: StackSettings) -> MonitorManifest:
     kafka = settings.kafka
-    return MonitorManifest(
-        kind="PodMonitor",
-        name="kafka-zookeeper",
-        namespace=settings.metrics.namespace,
-        component="zookeeper",
-        spec={
-            "selector": {
-                "matchLabels": {
-                    "strimzi.io/cluster": kafka.cluster_name,
-                    "strimzi.io/name": f"{kafka.cluster_name}-zookeeper",
-                }
-            },
-            "namespaceSelector": {"matchNames": [kafka.namespace]},
-            "podMetricsEndpoints": [{"port": STRIMZI_METRICS_PORT, "path": "/metrics"}],
-        },
+    return _monitor(
+        settings,
+        "PodMonitor",
+        "kafka-zookeeper",
+        "zookeeper",
+        {"strimzi.io/cluster": kafka.cluster_name, "strimzi.io/name": f"{kafka.cluster_name}-zookeeper"},
+        [kafka.namespace],
+        [{"port": STRIMZI_METRICS_PORT, "path": "/metrics"}],
     )
 
 
 def schema_registry_service_monitor(settings: StackSettings) -> MonitorManifest:
-    return MonitorManifest(
-        kind="ServiceMonitor",
-        name="schema-registry",
-        namespace=settings.metrics.namespace,
-        component="schema-registry",
-        spec={
-            "selector": {"matchLabels": dict(SCHEMA_REGISTRY_LABELS)},
-            "namespaceSelector": {"matchNames": [settings.kafka.namespace]},
-            "endpoints": [{"port": SCHEMA_REGISTRY_PORT, "path": "/metrics"}],
-        },
+    return _monitor(
+        settings,
+        "ServiceMonitor",
+        "schema-registry",
+        "schema-registry",
+        dict(SCHEMA_REGISTRY_LABELS),
+        [settings.kafka.namespace],
+        [{"port": SCHEMA_REGISTRY_PORT, "path": "/metrics"}],
     )
 
 

@@ -16,84 +16,10 @@ from settings.model import StackSettings
 
 # Field names thanos-io/objstore accepts per `type`, read from the `yaml:"..."` tags of each provider's
 # Config struct at commit 71d60dfee488 (the objstore version in Thanos v0.42.4's go.mod):
-# providers/azure/azure.go, providers/gcs/gcs.go, providers/s3/s3.go, providers/oci/oci.go.
-OBJSTORE_FIELDS: dict[str, frozenset[str]] = {
-    "AZURE": frozenset(
-        {
-            "az_tenant_id",
-            "client_id",
-            "client_secret",
-            "storage_account",
-            "storage_account_key",
-            "storage_connection_string",
-            "storage_create_container",
-            "container",
-            "endpoint",
-            "user_assigned_id",
-            "max_retries",
-            "reader_config",
-            "pipeline_config",
-            "http_config",
-            "msi_resource",
-        }
-    ),
-    "GCS": frozenset(
-        {
-            "bucket",
-            "service_account",
-            "use_grpc",
-            "grpc_conn_pool_size",
-            "http_config",
-            "chunk_size_bytes",
-            "max_retries",
-        }
-    ),
-    "S3": frozenset(
-        {
-            "bucket",
-            "endpoint",
-            "region",
-            "disable_dualstack",
-            "aws_sdk_auth",
-            "access_key",
-            "insecure",
-            "signature_version2",
-            "secret_key",
-            "session_token",
-            "put_user_metadata",
-            "http_config",
-            "trace",
-            "list_objects_version",
-            "bucket_lookup_type",
-            "send_content_md5",
-            "disable_multipart",
-            "part_size",
-            "sse_config",
-            "sts_endpoint",
-            "max_retries",
-        }
-    ),
-    "OCI": frozenset(
-        {
-            "provider",
-            "bucket",
-            "compartment_ocid",
-            "tenancy_ocid",
-            "user_ocid",
-            "region",
-            "fingerprint",
-            "privatekey",
-            "passphrase",
-            "part_size",
-            "max_request_retries",
-            "request_retry_interval",
-            "http_config",
-        }
-    ),
-}
-# The fields of OBJSTORE_FIELDS that never hold a credential, per type: what a render may show. Keys,
-# secrets, tokens, key files, key ids and encryption settings are left out, so they are masked, and
-# so is any field a newer objstore adds until it is reviewed here.
+# providers/azure/azure.go, providers/gcs/gcs.go, providers/s3/s3.go, providers/oci/oci.go. Each is
+# reviewed into one of two sets. The plain fields never hold a credential: what a render may show.
+# Keys, secrets, tokens, key files, key ids and encryption settings are credential fields, masked,
+# and so is any field a newer objstore adds until it is reviewed here.
 OBJSTORE_PLAIN_FIELDS: dict[str, frozenset[str]] = {
     "AZURE": frozenset(
         {
@@ -146,6 +72,16 @@ OBJSTORE_PLAIN_FIELDS: dict[str, frozenset[str]] = {
             "http_config",
         }
     ),
+}
+OBJSTORE_CREDENTIAL_FIELDS: dict[str, frozenset[str]] = {
+    "AZURE": frozenset({"client_secret", "storage_account_key", "storage_connection_string"}),
+    "GCS": frozenset({"service_account"}),
+    "S3": frozenset({"access_key", "secret_key", "session_token", "sse_config"}),
+    "OCI": frozenset({"user_ocid", "fingerprint", "privatekey", "passphrase"}),
+}
+OBJSTORE_FIELDS: dict[str, frozenset[str]] = {
+    objstore_type: plain | OBJSTORE_CREDENTIAL_FIELDS[objstore_type]
+    for objstore_type, plain in OBJSTORE_PLAIN_FIELDS.items()
 }
 # Top-level keys of an objstore config besides `config`.
 OBJSTORE_PLAIN_TOP_LEVEL = frozenset({"type", "prefix"})

@@ -24,7 +24,7 @@ from render.alertmanager import (
 from settings import ConfigError, StackSettings, parse_settings
 from settings.secrets import PLACEHOLDER_PREFIX
 from tests.harness import STACKS, Rendered
-from tools.stackfile import ROOT, engine_config, load_stack_document, stack_file
+from tools.stackfile import ROOT, stack_sections, stack_settings
 
 AMTOOL = "amtool"
 KPS_RELEASE = "kube-prometheus-stack"
@@ -71,17 +71,6 @@ EXPECTED_SECRET_KEYS: dict[str, set[str]] = {
 INLINE_SECRET_FIELDS = {"routing_key", "service_key", "api_url", "webhook_url", "auth_password", "url"}
 
 LOCAL: dict[str, Any] = {"environment": "development", "cloud": "local"}
-
-
-def stack_settings(stack: str) -> StackSettings:
-    config, _ = engine_config(load_stack_document(stack_file(stack)))
-    raw: dict[str, Any] = {}
-    for key, value in config.items():
-        try:
-            raw[key.split(":", 1)[1]] = json.loads(value)
-        except json.JSONDecodeError:
-            raw[key.split(":", 1)[1]] = value
-    return parse_settings(raw, stack)
 
 
 def with_receivers(receivers: dict[str, Any], **alerting: Any) -> StackSettings:
@@ -502,13 +491,7 @@ def test_bad_receiver_config_is_rejected_naming_the_key(case: str, receivers: di
 
 
 def test_production_requires_the_dead_mans_switch() -> None:
-    config, _ = engine_config(load_stack_document(stack_file("prod")))
-    raw: dict[str, Any] = {}
-    for key, value in config.items():
-        try:
-            raw[key.split(":", 1)[1]] = json.loads(value)
-        except json.JSONDecodeError:
-            raw[key.split(":", 1)[1]] = value
+    raw = stack_sections("prod")
     assert parse_settings(raw, "prod").alerting.receivers.dead_mans_switch.enabled
     raw["alerting"]["receivers"]["deadMansSwitch"]["enabled"] = False
     with pytest.raises(ConfigError) as raised:

@@ -10,7 +10,7 @@ import pytest
 from settings import ConfigError, load_stack, parse_settings
 from settings.secrets import PLACEHOLDER_PREFIX
 from tests.harness import STACKS
-from tools.stackfile import engine_config, load_stack_document, stack_file
+from tools.stackfile import stack_sections
 
 AZURE: dict[str, Any] = {
     "environment": "production",
@@ -25,19 +25,6 @@ def with_(base: dict[str, Any], **sections: Any) -> dict[str, Any]:
     raw = copy.deepcopy(base)
     raw.update(sections)
     return raw
-
-
-def stack_raw(stack: str) -> dict[str, Any]:
-    import json
-
-    config, _ = engine_config(load_stack_document(stack_file(stack)))
-    out = {}
-    for key, value in config.items():
-        try:
-            out[key.split(":", 1)[1]] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.split(":", 1)[1]] = value
-    return out
 
 
 # (case, raw config, text the error must contain)
@@ -190,7 +177,7 @@ def test_every_problem_is_reported_at_once() -> None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_stack_file_parses(stack: str) -> None:
-    settings = parse_settings(stack_raw(stack), stack)
+    settings = parse_settings(stack_sections(stack), stack)
     assert settings.stack == stack
     assert settings.services, "the app contract's services are the default"
 

@@ -22,7 +22,7 @@ from rules import build_rule_groups
 from rules.model import any_of, pods_of
 from settings.loader import parse_settings
 from tests.harness import Rendered
-from tests.test_config import stack_raw
+from tools.stackfile import stack_sections
 
 ALL_UIDS = {uids.OVERVIEW, uids.DAPR, uids.KAFKA, uids.KUBERNETES, uids.PIPELINE}
 APP_DASHBOARDS = ALL_UIDS - {uids.PIPELINE}
@@ -97,7 +97,7 @@ def queries(model: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def settings_of(stack: str) -> Any:
-    return parse_settings(stack_raw(stack), stack)
+    return parse_settings(stack_sections(stack), stack)
 
 
 # ---- what the render contains ------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from render.blackbox import MODULE, PORT, RELEASE_NAME
 from settings import parse_settings
 from tests.harness import Rendered
-from tests.test_config import stack_raw
+from tools.stackfile import stack_sections
 
 BLACKBOX_RELEASE_DEPENDENCY = f"kubernetes:helm.sh/v3:Release::{RELEASE_NAME}"
 
@@ -20,7 +20,7 @@ def series_labels(probe: dict) -> dict[str, str]:
 
 
 def test_one_probe_per_service_readiness_endpoint(rendered: Rendered) -> None:
-    settings = parse_settings(stack_raw(rendered.stack), rendered.stack)
+    settings = parse_settings(stack_sections(rendered.stack), rendered.stack)
     probes = {p["inputs"]["metadata"]["name"]: p["inputs"] for p in rendered.custom_resources("Probe")}
     assert set(probes) == {f"{s.name}-readiness" for s in settings.services}
     for service in settings.services:
@@ -35,7 +35,7 @@ def test_one_probe_per_service_readiness_endpoint(rendered: Rendered) -> None:
 
 
 def test_probes_live_in_the_metrics_namespace_and_series_keep_the_service_namespace(rendered: Rendered) -> None:
-    settings = parse_settings(stack_raw(rendered.stack), rendered.stack)
+    settings = parse_settings(stack_sections(rendered.stack), rendered.stack)
     created = {r["inputs"]["metadata"]["name"] for r in rendered.of_type("kubernetes:core/v1:Namespace")}
     probes = {p["inputs"]["metadata"]["name"]: p["inputs"] for p in rendered.custom_resources("Probe")}
     assert probes

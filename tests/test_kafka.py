@@ -16,7 +16,7 @@ from render.kafka_ui import jaas_config, kafka_ui_values, login_mode, secret_key
 from settings import ConfigError, parse_settings
 from settings.model import KafkaSaslSettings, StackSettings
 from tests.harness import PRODUCTION_STACKS, Rendered, render_stack
-from tools.stackfile import engine_config, load_stack_document, stack_file
+from tools.stackfile import stack_file, stack_sections
 
 CRD_RELEASE = "kubernetes:helm.sh/v3:Release::prometheus-operator-crds"
 SECRET_TYPE = "kubernetes:core/v1:Secret"
@@ -39,18 +39,6 @@ def settings_of(**overrides: Any) -> StackSettings:
     raw = copy.deepcopy(LOCAL)
     raw.update(overrides)
     return parse_settings(raw, "test")
-
-
-def stack_raw(stack: str) -> dict[str, Any]:
-    """A committed stack's config as parse_settings takes it (section -> value)."""
-    config, _ = engine_config(load_stack_document(stack_file(stack)))
-    raw: dict[str, Any] = {}
-    for key, value in config.items():
-        try:
-            raw[key.split(":", 1)[1]] = json.loads(value)
-        except json.JSONDecodeError:
-            raw[key.split(":", 1)[1]] = value
-    return raw
 
 
 def with_kafka_ui(raw: dict[str, Any], **ui: Any) -> dict[str, Any]:
@@ -101,7 +89,7 @@ def test_ui_values_carry_no_credential_and_no_configmap_config() -> None:
 def test_ui_is_read_only_in_production_and_cluster_ip_without_ingress() -> None:
     development = settings_of(kafka={"ui": {"readOnly": False}})
     assert plain_env(kafka_ui_values(development, "c", {}))["KAFKA_CLUSTERS_0_READONLY"] == "false"
-    production = parse_settings(stack_raw("prod-oci"), "prod-oci")
+    production = parse_settings(stack_sections("prod-oci"), "prod-oci")
     values = kafka_ui_values(production, "c", {})
     assert plain_env(values)["KAFKA_CLUSTERS_0_READONLY"] == "true"
     assert values["service"]["type"] == "ClusterIP"
@@ -194,7 +182,7 @@ def test_vendor_scrape_config_reads_basic_auth_from_a_secret() -> None:
 BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "writable UI in production",
-        with_kafka_ui(stack_raw("prod-oci"), readOnly=False),
+        with_kafka_ui(stack_sections("prod-oci"), readOnly=False),
         "todo-observability:kafka.ui.readOnly must be true in a production stack",
     ),
     (

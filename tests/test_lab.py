@@ -29,7 +29,6 @@ from lab.configs import (
     LAB_RULES_GROUP,
     lab_alertmanager_config,
     lab_rule_file,
-    load_settings,
     rendered_rule_names,
     scaled,
 )
@@ -37,7 +36,7 @@ from lab.runner import Lab
 from lab.scenarios import WORKER_NODE
 from lab.simulator import node_of, pod_name
 from render.alertmanager import render_alertmanager_config
-from tools.stackfile import ROOT
+from tools.stackfile import ROOT, stack_settings
 
 pytestmark = pytest.mark.lab
 
@@ -114,7 +113,7 @@ def test_a_healthy_day_fires_nothing_but_the_watchdog(lab: Lab) -> None:
 def test_lab_copies_scale_time_and_leave_routing_and_the_render_alone(tmp_path: Path) -> None:
     assert [scaled(d) for d in ("0s", "30s", "2m", "5m", "15m", "4h")] == ["0s", "1s", "2s", "5s", "15s", "240s"]
     assert scaled("1h", LAB_MAX_FOR_SECONDS) == "10s"
-    rendered = render_alertmanager_config(load_settings(STACK))
+    rendered = render_alertmanager_config(stack_settings(STACK))
     pristine = copy.deepcopy(rendered)
     lab_config = lab_alertmanager_config(rendered, lambda r: f"http://127.0.0.1:1/{r}", 2525, tmp_path)
     assert rendered == pristine

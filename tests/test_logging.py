@@ -14,6 +14,7 @@ from settings import ConfigError, parse_settings
 from settings.secrets import PLACEHOLDER_PREFIX
 from tests.harness import PRODUCTION_STACKS, Rendered
 from tools.mocks import COMPUTED_OUTPUTS
+from tools.stackfile import stack_sections
 
 Section = tuple[str, list[tuple[str, str]]]
 
@@ -376,23 +377,8 @@ def test_bad_logging_config_is_rejected(raw: dict[str, Any], expected: str) -> N
     assert expected in str(error.value)
 
 
-def stack_raw(stack: str) -> dict[str, Any]:
-    import json
-
-    from tools.stackfile import engine_config, load_stack_document, stack_file
-
-    config, _ = engine_config(load_stack_document(stack_file(stack)))
-    raw: dict[str, Any] = {}
-    for key, value in config.items():
-        try:
-            raw[key.split(":", 1)[1]] = json.loads(value)
-        except json.JSONDecodeError:
-            raw[key.split(":", 1)[1]] = value
-    return raw
-
-
 def test_oci_retention_is_not_limited_to_30_day_steps() -> None:
-    settings = parse_settings(with_logging(stack_raw("prod-oci"), retentionDays=45, auditRetentionDays=400), "oci")
+    settings = parse_settings(with_logging(stack_sections("prod-oci"), retentionDays=45, auditRetentionDays=400), "oci")
     assert (settings.logging.retention_days, settings.logging.audit_retention_days) == (45, 400)
 
 
@@ -707,7 +693,7 @@ def test_bad_review_fix_config_is_rejected(raw: dict[str, Any], expected: str) -
 
 
 def test_complete_oci_upload_config_is_accepted() -> None:
-    raw = stack_raw("prod-oci")
+    raw = stack_sections("prod-oci")
     raw["oci"] = {**raw["oci"], "logUploadGroup": "Default/log-uploaders"}
     settings = parse_settings(raw, "oci")
     assert settings.oci is not None and settings.oci.log_upload_group == "Default/log-uploaders"

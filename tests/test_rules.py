@@ -15,13 +15,12 @@ import yaml
 
 from catalog.metrics import EXPORTED
 from dashboards import uids
-from lab.configs import load_settings
 from rules import build_rule_groups
 from rules.shipped import COVERED_BY_CHART, KUBE_PROMETHEUS_STACK_ALERTS
 from settings import ConfigError, parse_settings
 from settings.defaults import APP_LATENCY_BUCKETS_SECONDS, DAPR_LATENCY_BUCKETS_MS
 from tests.harness import STACKS, Rendered
-from tools.stackfile import ROOT
+from tools.stackfile import ROOT, stack_settings
 
 RULE_TESTS = sorted((ROOT / "tests" / "rules").glob("*.test.yaml"))
 RUNBOOKS = ROOT / "runbooks"
@@ -88,7 +87,7 @@ def test_promtool_check_rules_on_every_stack(rendered: Rendered) -> None:
 
 def rule_file_names(stack: str) -> set[str]:
     """The rule files a stack renders (components/alert_rules.py writes one per group)."""
-    return {f"todo-{group.name}.yaml" for group in build_rule_groups(load_settings(stack))}
+    return {f"todo-{group.name}.yaml" for group in build_rule_groups(stack_settings(stack))}
 
 
 def rule_test_document(test_file: Path) -> dict[str, Any]:
@@ -113,7 +112,7 @@ def for_stack(test_file: Path, stack: str) -> str:
     document = rule_test_document(test_file)
     document.pop("stacks", None)
     text = yaml.safe_dump(document, sort_keys=False, width=10_000)
-    local, target = load_settings("local").alerting, load_settings(stack).alerting
+    local, target = stack_settings("local").alerting, stack_settings(stack).alerting
     text = text.replace(f"{local.grafana_url}/d/", f"{target.grafana_url}/d/")
     return text.replace(f"{local.runbook_base_url}/", f"{target.runbook_base_url}/")
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from settings import StackSettings, parse_settings
 from settings.schema import PROJECT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,3 +54,21 @@ def load_stack_document(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise ValueError(f"{path} is not a Pulumi stack file (expected a mapping with 'config')")
     return document
+
+
+def stack_sections(stack: str) -> dict[str, Any]:
+    """A committed stack's config as `settings.parse_settings` takes it: section -> value, with the
+    engine's JSON text decoded back into structures."""
+    config, _ = engine_config(load_stack_document(stack_file(stack)))
+    sections: dict[str, Any] = {}
+    for key, value in config.items():
+        try:
+            sections[key.split(":", 1)[1]] = json.loads(value)
+        except json.JSONDecodeError:
+            sections[key.split(":", 1)[1]] = value
+    return sections
+
+
+def stack_settings(stack: str) -> StackSettings:
+    """A committed stack's typed settings, without the Pulumi engine."""
+    return parse_settings(stack_sections(stack), stack)

@@ -128,13 +128,11 @@ class AzureLogSink(pulumi.ComponentResource):
         )
 
         ingestion = _AppIdentity(f"{name}-ingestion", f"{cluster}-fluent-bit-logs-ingestion", logging, ad_opts)
-        self.ingestion_role = authorization.RoleAssignment(
+        self.ingestion_role = ingestion.grant(
             f"{name}-ingestion-publisher",
-            principal_id=ingestion.principal.object_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=role_definition_id(azure.subscription_id, MONITORING_METRICS_PUBLISHER),
-            scope=self.rule.id,
-            opts=azure_opts,
+            role_definition_id(azure.subscription_id, MONITORING_METRICS_PUBLISHER),
+            self.rule.id,
+            azure_opts,
         )
         self.ingestion_secret = Secret(
             f"{name}-ingestion-secret",
@@ -169,13 +167,11 @@ class AzureLogSink(pulumi.ComponentResource):
         # Grafana's one Azure identity: logs here, Application Insights traces through the tracing
         # capability's role assignment (grafana_reader_principal_id).
         reader = _AppIdentity(f"{name}-grafana-reader", f"{cluster}-grafana-reader", logging, ad_opts)
-        self.reader_role = authorization.RoleAssignment(
+        self.reader_role = reader.grant(
             f"{name}-grafana-reader-role",
-            principal_id=reader.principal.object_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=role_definition_id(azure.subscription_id, LOG_ANALYTICS_READER),
-            scope=self.workspace.id,
-            opts=azure_opts,
+            role_definition_id(azure.subscription_id, LOG_ANALYTICS_READER),
+            self.workspace.id,
+            azure_opts,
         )
         self.reader_secret = Secret(
             f"{name}-grafana-reader-secret",
@@ -252,6 +248,19 @@ class _AppIdentity:
             # Replaced create-before-delete (Pulumi's default): the new secret reaches the Kubernetes
             # Secret, and the key-id pod annotation restarts its readers, before the old one is deleted.
             rotate_when_changed={"rotation": logging.client_secret_rotation},
+            opts=opts,
+        )
+
+    def grant(
+        self, name: str, role_id: str, scope: pulumi.Input[str], opts: pulumi.ResourceOptions
+    ) -> authorization.RoleAssignment:
+        """`role_id` on `scope` for this app's service principal."""
+        return authorization.RoleAssignment(
+            name,
+            principal_id=self.principal.object_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=role_id,
+            scope=scope,
             opts=opts,
         )
 
