@@ -17,6 +17,8 @@ class Providers:
     azuread: pulumi.ProviderResource | None = None
     gcp: pulumi.ProviderResource | None = None
     oci: pulumi.ProviderResource | None = None
+    # OCI accepts IAM writes (policies) only in the tenancy's home region.
+    oci_identity: pulumi.ProviderResource | None = None
 
     def k8s_opts(self, parent: pulumi.Resource, **kwargs: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.kubernetes, **kwargs)  # type: ignore[arg-type]
@@ -56,5 +58,8 @@ def build_providers(settings: StackSettings, secrets: StackSecrets) -> Providers
     elif settings.cloud == "oci" and settings.oci is not None:
         from pulumi_oci.provider import Provider as OciProvider
 
-        providers = Providers(kubernetes=kubernetes, oci=OciProvider("oci", region=settings.oci.region))
+        oci = OciProvider("oci", region=settings.oci.region)
+        home = settings.oci.home_region
+        identity = OciProvider("oci-home", region=home) if home and home != settings.oci.region else oci
+        providers = Providers(kubernetes=kubernetes, oci=oci, oci_identity=identity)
     return providers

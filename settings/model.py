@@ -59,6 +59,8 @@ class GcpSettings:
 class OciSettings:
     compartment_id: str = ""
     region: str = ""
+    # IAM writes (policies) go to the tenancy's home region; empty when it is `region`.
+    home_region: str = ""
     # Object storage namespace of the tenancy (`oci os ns get`).
     object_storage_namespace: str = ""
     # Fluent Bit's uploads to Logging Analytics: the tenancy, the API-key user and its key's fingerprint

@@ -291,6 +291,26 @@ def test_azure_every_bucket_account_is_federated_and_annotated(renders: dict[str
     }
 
 
+def test_azure_children_reference_the_account_and_identity_they_belong_to(renders: dict[str, Rendered]) -> None:
+    """`.name` of the account and identity flows into their children, with the dependency that implies."""
+    rendered = renders["prod"]
+    account = rendered.named("long-term-storage-azure-account")
+    identity = rendered.named("long-term-storage-azure-identity")
+    account_ref = f"{account['type']}::{account['name']}"
+    identity_ref = f"{identity['type']}::{identity['name']}"
+    for child_type in (
+        "azure-native:storage:BlobContainer",
+        "azure-native:storage:BlobServiceProperties",
+        "azure-native:storage:ManagementPolicy",
+    ):
+        for child in rendered.of_type(child_type):
+            assert child["inputs"]["accountName"] == account["inputs"]["accountName"], child["name"]
+            assert account_ref in child["dependsOn"], child["name"]
+    for credential in rendered.of_type("azure-native:managedidentity:FederatedIdentityCredential"):
+        assert credential["inputs"]["resourceName"] == identity["inputs"]["resourceName"]
+        assert identity_ref in credential["dependsOn"]
+
+
 def test_azure_storage_is_private_tls12_keyless_with_soft_delete_and_versioning(renders: dict[str, Rendered]) -> None:
     rendered = renders["prod"]
     account = rendered.of_type("azure-native:storage:StorageAccount")

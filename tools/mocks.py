@@ -67,6 +67,14 @@ COMPUTED_OUTPUTS: dict[str, dict[str, str]] = {
 }
 
 
+# azure-native resources whose `name` output (the physical name) the program reads, and the input
+# that sets it: the mock answers with that input, so a reference to `.name` resolves to what Azure
+# would return and shows up (with its dependency) in the render.
+PHYSICAL_NAME_INPUTS: dict[str, str] = {
+    "azure-native:storage:StorageAccount": "accountName",
+    "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
+}
+
 RANDOM_PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
 # Computed outputs the providers mark secret, and invoke results that are credentials: a render
 # must never show one of these values (tests/test_render.py scans every file for them).
@@ -121,6 +129,8 @@ class RecordingMocks(pulumi_mocks.Mocks):
         state = dict(args.inputs)
         for key, value in COMPUTED_OUTPUTS.get(args.typ, {}).items():
             state.setdefault(key, _fill(value, args.name))
+        if args.typ in PHYSICAL_NAME_INPUTS:
+            state.setdefault("name", args.inputs.get(PHYSICAL_NAME_INPUTS[args.typ]))
         if args.typ == RANDOM_PASSWORD_TYPE:
             (password,) = invented_secrets(args.typ, args.name)
             state["result"] = {rpc._special_sig_key: rpc._special_secret_sig, "value": password}

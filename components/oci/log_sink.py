@@ -124,7 +124,7 @@ class OciLogSink(pulumi.ComponentResource):
             description=f"Fluent Bit of {cluster} uploads logs to Logging Analytics",
             statements=upload_policy_statements(oci.log_upload_group, oci.compartment_id),
             freeform_tags=tags,
-            opts=oci_opts,
+            opts=pulumi.ResourceOptions(parent=self, provider=providers.oci_identity),
         )
 
         self.saved_searches = [

@@ -75,7 +75,7 @@ class OciThanosStorage(pulumi.ComponentResource):
             name=f"{settings.cluster.name}-thanos-bucket",
             description=f"Thanos and Prometheus of OKE cluster {settings.cluster.name} write long-term metrics",
             statements=statements,
-            opts=cloud,
+            opts=pulumi.ResourceOptions(parent=self, provider=args.providers.oci_identity),
         )
         self.lifecycle = ObjectLifecyclePolicy(
             f"{name}-lifecycle",
