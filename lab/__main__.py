@@ -31,8 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the lab's temp directory (configs, logs)")
     parser.add_argument("--plain", action="store_true", help="append tables instead of redrawing the screen")
     args = parser.parse_args(argv)
-    # `kill` (SIGTERM) stops the lab as cleanly as Ctrl-C.
+    # `kill` (SIGTERM) stops the lab as cleanly as Ctrl-C. Ctrl-C's handler is installed explicitly:
+    # a process started in the background by a non-interactive shell inherits SIGINT ignored, and
+    # Python then leaves it ignored.
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _raise_interrupt)
     scenario = SCENARIOS[args.scenario]
     print(f"Starting the lab for stack {args.stack}, scenario {scenario.name}: {scenario.description}", flush=True)
     lab = Lab(args.stack, scenario, keep_dir=args.keep)

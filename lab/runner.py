@@ -4,6 +4,7 @@ happens inside the `with`, every process and thread it started is stopped on the
 
 from __future__ import annotations
 
+import ctypes
 import json
 import shutil
 import signal
@@ -58,6 +59,16 @@ def render_stack(stack: str, out: Path) -> None:
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"render of stack {stack} failed:\n{done.stdout}\n{done.stderr}")
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the lab process dies."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
 
 
 class Lab:
@@ -145,8 +156,15 @@ class Lab:
     def _spawn(self, name: str, command: list[str]) -> None:
         log = (self.dir / f"{name}.log").open("wb")
         # Own process group: a Ctrl-C in the terminal reaches the lab, which stops them in order.
+        # And a parent-death signal: if the lab itself is killed (SIGKILL, a crashed test), the
+        # kernel stops the servers too, so nothing is ever left running.
         self.processes[name] = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir, start_new_session=True
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.dir,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         log.close()
 

@@ -270,7 +270,9 @@ def _port_open(url: str) -> bool:
         return probe.connect_ex((host, int(port))) == 0
 
 
-def test_ctrl_c_stops_the_lab_and_leaves_nothing_running() -> None:
+def _start_lab_cli() -> tuple[subprocess.Popen[str], list[str], list[str]]:
+    """Starts `python -m lab` and waits for its header; returns the process, its output and the
+    Prometheus and Alertmanager URLs it prints."""
     command = [sys.executable, "-m", "lab", "--stack", "local", "--scenario", "watchdog", "--plain"]
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ}
@@ -282,12 +284,33 @@ def test_ctrl_c_stops_the_lab_and_leaves_nothing_running() -> None:
         while time.monotonic() < deadline:
             line = process.stdout.readline()
             output.append(line)
-            if line.startswith("lab: stack local"):
+            if line.startswith("lab: stack local") or not line:
                 break
         header = output[-1]
         assert header.startswith("lab: stack local"), "".join(output)
         urls = re.findall(r"http://127\.0\.0\.1:[0-9]+", header)
         assert len(urls) == 2 and all(_port_open(url) for url in urls), urls
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process, output, urls
+
+
+def test_a_killed_lab_leaves_no_server_running() -> None:
+    """Even SIGKILL, which the lab cannot catch, stops Prometheus and Alertmanager (parent-death signal)."""
+    process, _, urls = _start_lab_cli()
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_port_open(url) for url in urls):
+        time.sleep(0.5)
+    assert not any(_port_open(url) for url in urls), urls
+
+
+def test_ctrl_c_stops_the_lab_and_leaves_nothing_running() -> None:
+    process, output, urls = _start_lab_cli()
+    try:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
         output.append(rest)
