@@ -387,4 +387,5 @@ DASHBOARD_TITLES: dict[str, str] = {
     uids.KAFKA: "Todo / Kafka",
     uids.KUBERNETES: "Todo / Kubernetes",
     uids.PIPELINE: "Todo / Observability pipeline",
+    uids.LOGS: "Todo / Logs",
 }

@@ -12,10 +12,11 @@ from typing import Any
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from dashboards import dapr, kafka, kubernetes, overview, pipeline
+from dashboards import dapr, kafka, kubernetes, logs, overview, pipeline
 from dashboards.common import to_model
 from render.kube_prometheus_stack import DASHBOARD_FOLDER_ANNOTATION as FOLDER_ANNOTATION
 from render.kube_prometheus_stack import DASHBOARD_LABEL, DASHBOARD_LABEL_VALUE
+from render.log_datasources import logs_datasource_is_loki
 from settings import StackSettings
 
 # The label, its value and the folder annotation come from the Grafana sidecar's values, so the
@@ -31,6 +32,8 @@ class DashboardSpec:
     key: str
     folder: str
     build: Callable[[StackSettings], Dashboard]
+    # Whether the stack has what the dashboard queries (default: every stack).
+    wanted: Callable[[StackSettings], bool] = lambda _settings: True
 
 
 DASHBOARDS: tuple[DashboardSpec, ...] = (
@@ -39,6 +42,8 @@ DASHBOARDS: tuple[DashboardSpec, ...] = (
     DashboardSpec("todo-kafka", APPLICATION_FOLDER, kafka.build),
     DashboardSpec("todo-kubernetes", APPLICATION_FOLDER, kubernetes.build),
     DashboardSpec("todo-observability-pipeline", PLATFORM_FOLDER, pipeline.build),
+    # LogQL panels: only where the `logs` datasource is Loki.
+    DashboardSpec("todo-logs", APPLICATION_FOLDER, logs.build, logs_datasource_is_loki),
 )
 
 
@@ -62,4 +67,8 @@ class RenderedDashboard:
 
 
 def render_dashboards(settings: StackSettings) -> list[RenderedDashboard]:
-    return [RenderedDashboard(spec.key, spec.folder, to_model(spec.build(settings))) for spec in DASHBOARDS]
+    return [
+        RenderedDashboard(spec.key, spec.folder, to_model(spec.build(settings)))
+        for spec in DASHBOARDS
+        if spec.wanted(settings)
+    ]

@@ -55,7 +55,7 @@ class SavedQuery:
     key: str
     title: str
     query: str
-    # KQL functions take parameters; other languages use a placeholder the user replaces.
+    # KQL functions take parameters; LogQL uses Grafana variables; the rest a placeholder the user replaces.
     parameters: str = ""
 
 
@@ -114,19 +114,35 @@ def cloud_logging_queries(
     ]
 
 
+# Grafana template variables of the "Todo / Logs" dashboard (dashboards/logs.py), the LogQL queries'
+# parameters: Grafana substitutes them before the query reaches Loki.
+LOGQL_SERVICE_VARIABLE = "service"
+LOGQL_TRACE_ID_VARIABLE = "trace_id"
+LOGQL_TASK_ID_VARIABLE = "task_id"
+
+
 def logql_queries() -> list[SavedQuery]:
+    """The saved searches on Loki, as the panels of the "Todo / Logs" dashboard. The line filter
+    (`|=`) before `| json` spares Loki parsing lines that cannot match; `!= ""` keeps an empty
+    textbox from listing every line that lacks the field."""
+    trace_id = f"${LOGQL_TRACE_ID_VARIABLE}"
+    task_id = f"${LOGQL_TASK_ID_VARIABLE}"
     return [
         SavedQuery(
             "errors-by-service",
             "Errors by service",
             'sum by (service) (count_over_time({job="fluent-bit", log_type="app"} | json '
-            '| level=~"ERROR|CRITICAL" [5m]))',
+            f'| level=~"ERROR|CRITICAL" | service=~"${LOGQL_SERVICE_VARIABLE}" [5m]))',
         ),
-        SavedQuery("logs-of-trace", "All logs of one trace_id", '{job="fluent-bit"} | json | trace_id="TRACE_ID"'),
+        SavedQuery(
+            "logs-of-trace",
+            "All logs of one trace_id",
+            f'{{job="fluent-bit"}} |= "{trace_id}" | json | trace_id!="" | trace_id="{trace_id}"',
+        ),
         SavedQuery(
             "audit-trail-of-task",
             "Audit trail of one task",
-            '{job="fluent-bit", log_type="audit"} | json | task_id="TASK_ID"',
+            f'{{job="fluent-bit", log_type="audit"}} |= "{task_id}" | json | task_id!="" | task_id="{task_id}"',
         ),
     ]
 

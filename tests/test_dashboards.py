@@ -18,6 +18,8 @@ from dashboards import kafka as kafka_dashboard
 from dashboards import uids
 from dashboards.common import SERVICE_PODS
 from render.dashboards import DASHBOARD_LABEL, DASHBOARD_LABEL_VALUE, FOLDER_ANNOTATION, render_dashboards
+from render.log_datasources import LOGS_UID, LOKI_PLUGIN, logs_datasource_type
+from render.log_queries import logql_queries
 from rules import build_rule_groups
 from rules.model import any_of, pods_of
 from settings.loader import parse_settings
@@ -26,6 +28,8 @@ from tools.stackfile import stack_sections
 
 ALL_UIDS = {uids.OVERVIEW, uids.DAPR, uids.KAFKA, uids.KUBERNETES, uids.PIPELINE}
 APP_DASHBOARDS = ALL_UIDS - {uids.PIPELINE}
+# Loki's LogQL is not PromQL: targets on it are checked by the logs dashboard's own tests.
+LOKI_LOGS = {"type": LOKI_PLUGIN, "uid": LOGS_UID}
 GRID_COLUMNS = 24
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 KPS_CHART = "kube-prometheus-stack"
@@ -59,6 +63,22 @@ def unknown_metrics(expr: str, recorded: set[str]) -> set[str]:
     return metric_names(expr) - EXPORTED - recorded
 
 
+def grafana_logs_datasource(rendered: Rendered) -> dict[str, Any] | None:
+    """The `logs` datasource the render provisions in Grafana, if any."""
+    release = next(r for r in rendered.releases().values() if r["inputs"]["chart"] == KPS_CHART)
+    grafana = rendered.helm_values(release["inputs"]["name"])["grafana"]
+    return next((d for d in grafana.get("additionalDataSources") or [] if d.get("uid") == LOGS_UID), None)
+
+
+def runs_loki(rendered: Rendered) -> bool:
+    datasource = grafana_logs_datasource(rendered)
+    return datasource is not None and datasource["type"] == LOKI_PLUGIN
+
+
+def expected_uids(rendered: Rendered) -> set[str]:
+    return ALL_UIDS | {uids.LOGS} if runs_loki(rendered) else ALL_UIDS
+
+
 def dashboards_of(rendered: Rendered) -> dict[str, dict[str, Any]]:
     models = [json.loads(path.read_text()) for path in rendered.files("dashboards/*.json")]
     return {model["uid"]: model for model in models}
@@ -86,6 +106,7 @@ def queries(model: dict[str, Any]) -> list[tuple[str, str]]:
         (f"panel {panel['id']} {panel.get('title')!r}", target["expr"])
         for panel in panels(model)
         for target in panel.get("targets") or []
+        if target.get("datasource") != LOKI_LOGS
     ]
     for variable in model.get("templating", {}).get("list", []):
         if variable.get("type") == "query":
@@ -104,8 +125,8 @@ def settings_of(stack: str) -> Any:
 
 
 def test_every_stack_renders_the_five_dashboards(rendered: Rendered) -> None:
-    assert set(dashboards_of(rendered)) == ALL_UIDS
-    assert {p.name for p in rendered.files("dashboards/*.json")} == {f"{uid}.json" for uid in ALL_UIDS}
+    assert set(dashboards_of(rendered)) == expected_uids(rendered)
+    assert {p.name for p in rendered.files("dashboards/*.json")} == {f"{uid}.json" for uid in expected_uids(rendered)}
 
 
 def test_every_dashboard_has_uid_title_tags_refresh_and_time(rendered: Rendered) -> None:
@@ -144,6 +165,9 @@ def test_every_panel_reads_the_datasource_variable(rendered: Rendered) -> None:
                 # Notes say what a stack cannot show; they query nothing.
                 assert len(panel["options"]["content"]) > 100 and "targets" not in panel, (uid, panel["title"])
                 continue
+            if panel["datasource"] == LOKI_LOGS:
+                assert uid == uids.LOGS, f"{uid}: {panel['title']!r} reads Loki outside the logs dashboard"
+                continue
             assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, (uid, panel["title"])
             assert panel["targets"], (uid, panel["title"])
             ref_ids = [t["refId"] for t in panel["targets"]]
@@ -169,6 +193,10 @@ def test_template_variables(rendered: Rendered) -> None:
     settings = settings_of(rendered.stack)
     for uid, model in dashboards_of(rendered).items():
         variables = {v["name"]: v for v in model["templating"]["list"]}
+        if uid == uids.LOGS:
+            # Its queries read Loki, not Prometheus: only the variables they take.
+            assert set(variables) == {"service", "trace_id", "task_id"}
+            continue
         assert {"datasource", "cluster", "namespace"} <= set(variables), uid
         assert variables["datasource"]["type"] == "datasource" and variables["datasource"]["query"] == "prometheus"
         assert variables["cluster"]["allValue"] == ".*" and variables["namespace"]["multi"] is True
@@ -216,7 +244,7 @@ def test_config_maps_match_what_the_grafana_sidecar_watches(rendered: Rendered) 
         r for r in rendered.of_type(CONFIG_MAP) if (r["inputs"]["metadata"].get("labels") or {}).get(DASHBOARD_LABEL)
     ]
     ours = [r for r in maps if r["inputs"]["metadata"]["name"].startswith("dashboard-todo-")]
-    assert len(ours) == len(ALL_UIDS)
+    assert len(ours) == len(expected_uids(rendered))
     releases = {r["inputs"]["chart"]: r for r in rendered.releases().values()}
     assert KPS_CHART in releases, "Grafana comes with kube-prometheus-stack"
     sidecar = rendered.helm_values(releases[KPS_CHART]["inputs"]["name"])["grafana"]["sidecar"]["dashboards"]
@@ -245,7 +273,54 @@ def test_folders_split_app_and_platform() -> None:
     by_uid = {d.uid: d.folder for d in render_dashboards(settings_of("local"))}
     assert {by_uid[uid] for uid in APP_DASHBOARDS} == {"Todo"}
     assert by_uid[uids.PIPELINE] == "Observability"
+    assert by_uid[uids.LOGS] == "Todo", "the local stack runs Loki"
     assert (DASHBOARD_LABEL, DASHBOARD_LABEL_VALUE, FOLDER_ANNOTATION) == ("grafana_dashboard", "1", "grafana_folder")
+
+
+# ---- the saved log searches on Loki -------------------------------------------------------------
+
+
+def test_logs_dashboard_exists_exactly_where_grafana_reads_loki(renders: dict[str, Rendered]) -> None:
+    seen = {stack: runs_loki(rendered) for stack, rendered in renders.items()}
+    assert True in seen.values() and False in seen.values(), "both kinds of stack are rendered"
+    for stack, rendered in renders.items():
+        datasource = grafana_logs_datasource(rendered)
+        assert logs_datasource_type(settings_of(stack)) == (datasource and datasource["type"]), stack
+        assert (uids.LOGS in dashboards_of(rendered)) == seen[stack], stack
+
+
+def test_logs_dashboard_panels_are_the_saved_logql_searches(renders: dict[str, Rendered]) -> None:
+    loki_stacks = [rendered for rendered in renders.values() if runs_loki(rendered)]
+    assert loki_stacks
+    for rendered in loki_stacks:
+        model = dashboards_of(rendered)[uids.LOGS]
+        assert model["title"] == "Todo / Logs"
+        query_panels = [p for p in panels(model) if p["type"] != "row"]
+        assert [p["title"] for p in query_panels] == [q.title for q in logql_queries()]
+        assert [[t["expr"] for t in p["targets"]] for p in query_panels] == [[q.query] for q in logql_queries()]
+        for panel in query_panels:
+            assert panel["datasource"] == LOKI_LOGS and all(t["datasource"] == LOKI_LOGS for t in panel["targets"])
+        types = {p["title"]: p["type"] for p in query_panels}
+        assert types == {
+            "Errors by service": "timeseries",
+            "All logs of one trace_id": "logs",
+            "Audit trail of one task": "logs",
+        }
+
+
+def test_logs_dashboard_offers_every_variable_its_queries_use(renders: dict[str, Rendered]) -> None:
+    rendered = renders["local"]
+    settings = settings_of("local")
+    model = dashboards_of(rendered)[uids.LOGS]
+    variables = {v["name"]: v for v in model["templating"]["list"]}
+    assert variables["service"]["type"] == "custom" and variables["service"]["allValue"] == ".*"
+    assert variables["service"]["query"].split(",") == [s.name for s in settings.services]
+    assert variables["trace_id"]["type"] == "textbox" and variables["task_id"]["type"] == "textbox"
+    used = {name for q in logql_queries() for name in re.findall(r"\$(\w+)", q.query)}
+    assert used == set(variables) == {"service", "trace_id", "task_id"}
+    by_key = {q.key: q.query for q in logql_queries()}
+    assert 'trace_id="$trace_id"' in by_key["logs-of-trace"] and 'task_id="$task_id"' in by_key["audit-trail-of-task"]
+    assert 'service=~"$service"' in by_key["errors-by-service"]
 
 
 # ---- the content follows the stack's config ----------------------------------------------------
