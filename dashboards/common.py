@@ -19,6 +19,7 @@ from grafana_foundation_sdk.models import dashboard as dashboard_models
 from grafana_foundation_sdk.models import text as text_models
 
 from dashboards import uids
+from render.log_datasources import LOGS_DATASOURCE_TYPES
 from rules.model import pods_of
 from settings.model import ServiceSettings
 
@@ -30,7 +31,6 @@ METRICS = dashboard_models.DataSourceRef(type_val="prometheus", uid="${datasourc
 # links a log line's trace_id to `traces` there (Loki's derived fields).
 TRACES_DATASOURCE_UID = "traces"
 LOGS_DATASOURCE_UID = "logs"
-CLOUDS_WITH_LOGS_DATASOURCE = ("local", "azure", "gcp")
 
 PROJECT_TAG = "todo-observability"
 # kube-prometheus-stack tags its own Kubernetes dashboards with this; the app's Kubernetes dashboard links there.
@@ -126,7 +126,7 @@ def explore_url(datasource_uid: str) -> str:
 def explore_links(cloud: str) -> list[dashboard_builders.DashboardLink]:
     """Links to the traces and, where Grafana can read the cloud's log store, the logs in Explore."""
     targets = [("Traces", TRACES_DATASOURCE_UID)]
-    if cloud in CLOUDS_WITH_LOGS_DATASOURCE:
+    if cloud in LOGS_DATASOURCE_TYPES:
         targets.append(("Logs", LOGS_DATASOURCE_UID))
     return [
         dashboard_builders.DashboardLink(title)
