@@ -328,6 +328,42 @@ def variables(choice: VariableChoice) -> list[Any]:
     return chosen
 
 
+def dashboard_frame(
+    uid: str,
+    title: str,
+    description: str,
+    tags: Iterable[str],
+    variables: Sequence[Any],
+    cloud: str,
+    extra_links: Sequence[dashboard_builders.DashboardLink] = (),
+) -> dashboard_builders.Dashboard:
+    """What every Todo dashboard shares: uid, tags, refresh, time range, variables, and links to the
+    other Todo dashboards and to Explore."""
+    return (
+        dashboard_builders.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(sorted({PROJECT_TAG, *tags}))
+        .refresh(REFRESH)
+        .time(DEFAULT_TIME_FROM, "now")
+        .timezone("browser")
+        .timepicker(dashboard_builders.TimePicker().refresh_intervals(["30s", "1m", "5m", "15m", "1h"]))
+        .variables(list(variables))
+        .links(
+            [
+                dashboard_builders.DashboardLink("Todo dashboards")
+                .type(dashboard_models.DashboardLinkType.DASHBOARDS)
+                .tags([PROJECT_TAG])
+                .as_dropdown(True)
+                .include_vars(True)
+                .keep_time(True),
+                *explore_links(cloud),
+                *extra_links,
+            ]
+        )
+    )
+
+
 def dashboard(
     uid: str,
     title: str,
@@ -337,29 +373,8 @@ def dashboard(
     sections: Sequence[Section],
     extra_links: Sequence[dashboard_builders.DashboardLink] = (),
 ) -> dashboard_builders.Dashboard:
-    builder = (
-        dashboard_builders.Dashboard(title)
-        .uid(uid)
-        .description(description)
-        .tags(sorted({PROJECT_TAG, *tags}))
-        .refresh(REFRESH)
-        .time(DEFAULT_TIME_FROM, "now")
-        .timezone("browser")
-        .tooltip(dashboard_models.DashboardCursorSync.CROSSHAIR)
-        .timepicker(dashboard_builders.TimePicker().refresh_intervals(["30s", "1m", "5m", "15m", "1h"]))
-        .variables(variables(choice))
-        .links(
-            [
-                dashboard_builders.DashboardLink("Todo dashboards")
-                .type(dashboard_models.DashboardLinkType.DASHBOARDS)
-                .tags([PROJECT_TAG])
-                .as_dropdown(True)
-                .include_vars(True)
-                .keep_time(True),
-                *explore_links(choice.cloud),
-                *extra_links,
-            ]
-        )
+    builder = dashboard_frame(uid, title, description, tags, variables(choice), choice.cloud, extra_links).tooltip(
+        dashboard_models.DashboardCursorSync.CROSSHAIR
     )
     for section in sections:
         builder = builder.with_row(dashboard_builders.Row(section.title))

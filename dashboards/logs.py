@@ -14,7 +14,7 @@ from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
 
 from dashboards import uids
-from dashboards.common import ALL, DASHBOARD_TITLES, DEFAULT_TIME_FROM, PROJECT_TAG, REFRESH, explore_links
+from dashboards.common import ALL, DASHBOARD_TITLES, dashboard_frame
 from render.log_datasources import LOGS_UID, LOKI_PLUGIN
 from render.log_queries import (
     LOGQL_SERVICE_VARIABLE,
@@ -103,27 +103,13 @@ def _variables(settings: StackSettings) -> list[Any]:
 
 def build(settings: StackSettings) -> dashboard_builders.Dashboard:
     title = DASHBOARD_TITLES[uids.LOGS]
-    builder = (
-        dashboard_builders.Dashboard(title)
-        .uid(uids.LOGS)
-        .description("The saved log searches: errors by service, all logs of one trace, the audit trail of one task.")
-        .tags(sorted({PROJECT_TAG, "todo", "logs"}))
-        .refresh(REFRESH)
-        .time(DEFAULT_TIME_FROM, "now")
-        .timezone("browser")
-        .timepicker(dashboard_builders.TimePicker().refresh_intervals(["30s", "1m", "5m", "15m", "1h"]))
-        .variables(_variables(settings))
-        .links(
-            [
-                dashboard_builders.DashboardLink("Todo dashboards")
-                .type(dashboard_models.DashboardLinkType.DASHBOARDS)
-                .tags([PROJECT_TAG])
-                .as_dropdown(True)
-                .include_vars(True)
-                .keep_time(True),
-                *explore_links(settings.cloud),
-            ]
-        )
+    builder = dashboard_frame(
+        uids.LOGS,
+        title,
+        "The saved log searches: errors by service, all logs of one trace, the audit trail of one task.",
+        ["todo", "logs"],
+        _variables(settings),
+        settings.cloud,
     )
     for query in logql_queries():
         builder = builder.with_panel(_panel(query))
