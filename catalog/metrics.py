@@ -301,7 +301,3 @@ SOURCES: dict[str, set[str]] = {
 }
 
 EXPORTED: frozenset[str] = frozenset().union(*SOURCES.values())
-
-
-def source_of(metric: str) -> str | None:
-    return next((source for source, names in SOURCES.items() if metric in names), None)

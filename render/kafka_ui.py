@@ -16,7 +16,6 @@ from typing import Any, Literal
 from settings.model import KafkaSaslSettings, KafkaSettings, StackSettings
 
 LOGIN_USER = "admin"
-CONTAINER_PORT_NAME = "http"
 CA_MOUNT_PATH = "/etc/kafka-ca"
 CA_VOLUME = "kafka-ca"
 # The single OAuth2 registration; it also names the callback path /login/oauth2/code/oidc.

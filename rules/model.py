@@ -114,10 +114,6 @@ def pods_of(services: list[ServiceSettings]) -> str:
     return f"({any_of([s.name for s in services])})-[a-z0-9]+-[a-z0-9]+"
 
 
-def percent(value: float) -> str:
-    return f"{value:g}"
-
-
 def with_node(expr: str) -> str:
     """Adds the pod's `node` (kube-state-metrics' kube_pod_info) to a pod alert, so Alertmanager's
     KubeNodeNotReady inhibition (`equal: [node]`) can mute it; a pod that kube_pod_info does not know

@@ -14,9 +14,10 @@ import pytest
 import yaml
 
 from catalog.metrics import EXPORTED
+from components.versions import KUBE_PROMETHEUS_STACK
 from dashboards import uids
 from rules import build_rule_groups
-from rules.shipped import COVERED_BY_CHART, KUBE_PROMETHEUS_STACK_ALERTS
+from rules.shipped import COVERED_BY_CHART, KUBE_PROMETHEUS_STACK_ALERTS, KUBE_PROMETHEUS_STACK_VERSION
 from settings import ConfigError, parse_settings
 from settings.defaults import APP_LATENCY_BUCKETS_SECONDS, DAPR_LATENCY_BUCKETS_MS
 from tests.harness import STACKS, Rendered
@@ -258,6 +259,11 @@ def test_dapr_counters_have_no_total_suffix(rendered: Rendered) -> None:
                 name = metric_name(selector)
                 if name.startswith("dapr_") and name.endswith("_total"):
                     assert name == "dapr_runtime_component_init_fail_total", name
+
+
+def test_the_shipped_alert_list_was_read_at_the_pinned_chart_version() -> None:
+    """A chart bump must re-read the shipped alert names (rules/shipped.py) before this passes again."""
+    assert KUBE_PROMETHEUS_STACK.version == KUBE_PROMETHEUS_STACK_VERSION
 
 
 def test_no_alert_duplicates_one_shipped_by_kube_prometheus_stack(renders: dict[str, Rendered]) -> None:

@@ -102,9 +102,6 @@ class Registration:
 class Recorder:
     registrations: list[Registration] = field(default_factory=list)
 
-    def by_type(self, type_token: str) -> list[Registration]:
-        return [r for r in self.registrations if r.type == type_token]
-
 
 def _fill(template: Any, name: str) -> Any:
     if isinstance(template, dict):
