@@ -19,7 +19,7 @@ from components.log_sink import FLUENT_BIT_NAME, LogSinkArgs, SinkBinding
 from components.metrics_inputs import GrafanaInputs
 from components.providers import Providers
 from components.versions import FLUENT_BIT
-from render.fluent_bit import STATE_DIR, SinkOutputs, probe_values, render_fluent_bit
+from render.fluent_bit import STATE_DIR, SinkOutputs, placement_values, probe_values, render_fluent_bit
 from settings import StackSecrets, StackSettings
 
 METRICS_PATH = "/api/v2/metrics/prometheus"
@@ -128,8 +128,8 @@ def fluent_bit_values(settings: StackSettings, outputs: SinkOutputs, binding: Si
         ],
         "extraVolumeMounts": [{"name": "fluent-bit-state", "mountPath": STATE_DIR}, *binding.volume_mounts],
         "resources": {"requests": {"cpu": resources.cpu_request, "memory": resources.memory_request}, "limits": limits},
-        # Every node's logs, including nodes tainted for special workloads.
-        "tolerations": [{"operator": "Exists"}],
+        # Linux nodes only, never virtual nodes; the usual pool taints are tolerated.
+        **placement_values(),
         # Our own ServiceMonitor (a CustomResource after the CRDs) scrapes it, not the chart's.
         "serviceMonitor": {"enabled": False},
         "testFramework": {"enabled": False},

@@ -6,6 +6,7 @@ pod reads from a Kubernetes Secret, or files mounted from one."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from settings.model import StackSettings
@@ -49,6 +50,36 @@ MAX_CHUNKS_UP = 64
 BACKLOG_MEM_LIMIT = "32M"
 EMITTER_MEM_BUF_LIMIT = "16M"
 
+# Fluent Bit 5.1.1 locks a filesystem chunk once its content passes 2,048,000 bytes
+# (FLB_INPUT_CHUNK_FS_MAX_SIZE); the append that crosses it is at most one tail read (TAIL_BUFFER_MAX),
+# and the file grows in 32 KiB steps. An output's `storage.total_limit_size` must hold every chunk
+# that eviction cannot touch: the one being written, and those being flushed (a flush brings its
+# chunk up under `storage.max_chunks_up`, so at most MAX_CHUNKS_UP). Below that, new data finds no
+# room and is dropped before any filter ran, counted by no output (docs/logging.md, "Buffer size").
+CHUNK_MAX_BYTES = 2_048_000 + 256 * 1024 + 32 * 1024 + 4096
+MIN_BUFFER_LIMIT_BYTES = (MAX_CHUNKS_UP + 1) * CHUNK_MAX_BYTES
+# The same as a Fluent Bit size (decimal units: 1M = 1,000,000 bytes), rounded up.
+MIN_BUFFER_LIMIT = "160M"
+
+# Nodes Fluent Bit may run on: Linux, never a virtual node (virtual-kubelet: AKS virtual nodes, and
+# any ACI/serverless bridge) where a DaemonSet pod never becomes Ready and Helm's wait times out.
+LINUX_NODE_SELECTOR = {"kubernetes.io/os": "linux"}
+VIRTUAL_NODE_LABEL = ("type", "virtual-kubelet")
+# Taints of ordinary nodes that still run workloads whose logs we want: control-plane, the system
+# pool of AKS (CriticalAddonsOnly), AKS spot pools, GPU pools (GKE and AKS taint them). Not
+# `operator: Exists` for everything: that also tolerates `virtual-kubelet.io/provider`.
+NODE_TOLERATIONS: list[dict[str, str]] = [
+    {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "CriticalAddonsOnly", "operator": "Exists"},
+    {"key": "kubernetes.azure.com/scalesetpriority", "operator": "Equal", "value": "spot", "effect": "NoSchedule"},
+    {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+]
+
+# oracle_log_analytics sends only each record's string `log`; this script makes it the whole record.
+LUA_DIR = Path(__file__).resolve().parent / "lua"
+RECORD_AS_LOG_SCRIPT = "record_as_log.lua"
+RECORD_AS_LOG_FUNCTION = "record_as_log"
+
 
 @dataclass(frozen=True)
 class SinkOutputs:
@@ -58,6 +89,8 @@ class SinkOutputs:
     logs: Options
     audit: Options
     filters: list[tuple[str, Options]] = field(default_factory=list)
+    # Files next to fluent-bit.conf (the chart's `config.extraFiles`), e.g. Lua scripts of `filters`.
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,22 +100,27 @@ class FluentBitConfig:
     filters: str
     outputs: str
     parsers: str
+    extra_files: dict[str, str] = field(default_factory=dict)
 
     def files(self) -> dict[str, str]:
         """The files of /fluent-bit/etc/conf/ as the chart's ConfigMap template assembles them."""
         return {
             "fluent-bit.conf": "".join((self.service, self.inputs, self.filters, self.outputs)),
             "custom_parsers.conf": self.parsers,
+            **self.extra_files,
         }
 
     def chart_values(self) -> dict[str, Any]:
-        return {
+        values: dict[str, Any] = {
             "service": self.service,
             "inputs": self.inputs,
             "filters": self.filters,
             "outputs": self.outputs,
             "customParsers": self.parsers,
         }
+        if self.extra_files:
+            values["extraFiles"] = dict(self.extra_files)
+        return values
 
 
 def format_section(header: str, options: Options) -> str:
@@ -131,6 +169,22 @@ def probe_values() -> dict[str, Any]:
     }
 
 
+def placement_values() -> dict[str, Any]:
+    """The chart's scheduling values: Linux nodes only, no virtual nodes, the usual pool taints."""
+    key, value = VIRTUAL_NODE_LABEL
+    return {
+        "nodeSelector": dict(LINUX_NODE_SELECTOR),
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [{"matchExpressions": [{"key": key, "operator": "NotIn", "values": [value]}]}]
+                }
+            }
+        },
+        "tolerations": [dict(t) for t in NODE_TOLERATIONS],
+    }
+
+
 def inputs_section() -> str:
     return format_section(
         "INPUT",
@@ -154,23 +208,9 @@ def inputs_section() -> str:
 
 
 def common_filters() -> list[tuple[str, Options]]:
+    # No multiline filter: the app logs tracebacks inside its JSON line (`exc_info`), and the built-in
+    # `python` parser re-emitted the line after a traceback a second time (docs/logging.md).
     return [
-        # First, as the docs require: it re-emits joined records at the head of the pipeline.
-        (
-            "FILTER",
-            [
-                ("Name", "multiline"),
-                ("Alias", "python-tracebacks"),
-                ("Match", CONTAINER_MATCH),
-                ("multiline.key_content", "log"),
-                ("multiline.parser", "python"),
-                ("buffer", "on"),
-                ("flush_ms", "2000"),
-                ("emitter_name", "multiline_emitter"),
-                ("emitter_storage.type", "filesystem"),
-                ("emitter_mem_buf_limit", EMITTER_MEM_BUF_LIMIT),
-            ],
-        ),
         (
             "FILTER",
             [
@@ -249,6 +289,7 @@ def render_fluent_bit(settings: StackSettings, sink: SinkOutputs) -> FluentBitCo
         outputs=output_section(CONTAINER_MATCH, sink.logs, settings)
         + output_section(AUDIT_MATCH, sink.audit, settings),
         parsers=parsers_section(),
+        extra_files=dict(sink.files),
     )
 
 
@@ -370,7 +411,44 @@ def oracle_outputs(
             ("tls.verify", "On"),
         ]
 
-    return SinkOutputs(logs=one("oci-container-logs", logs_group_id), audit=one("oci-audit-logs", audit_group_id))
+    return SinkOutputs(
+        logs=one("oci-container-logs", logs_group_id),
+        audit=one("oci-audit-logs", audit_group_id),
+        filters=record_as_log_filters("*"),
+        files={RECORD_AS_LOG_SCRIPT: record_as_log_script()},
+    )
+
+
+def record_as_log_filters(match: str) -> list[tuple[str, Options]]:
+    """For outputs that send only `log` (oracle_log_analytics): `log` becomes the whole record as
+    JSON, then a guard keeps only records whose `log` is a string, the one shape the plugin can
+    serialize; a record of any other shape would crash every flush of its chunk."""
+    return [
+        (
+            "FILTER",
+            [
+                ("Name", "lua"),
+                ("Alias", "record-as-log"),
+                ("Match", match),
+                ("script", f"{CONFIG_DIR}/{RECORD_AS_LOG_SCRIPT}"),
+                ("call", RECORD_AS_LOG_FUNCTION),
+            ],
+        ),
+        (
+            "FILTER",
+            [
+                ("Name", "grep"),
+                ("Alias", "require-string-log"),
+                ("Match", match),
+                # grep's Regex fails on a missing key or a non-string value: those records are dropped.
+                ("Regex", "log ^"),
+            ],
+        ),
+    ]
+
+
+def record_as_log_script() -> str:
+    return (LUA_DIR / RECORD_AS_LOG_SCRIPT).read_text()
 
 
 def loki_outputs(host: str, port: int, cluster_name: str) -> SinkOutputs:

@@ -13,6 +13,9 @@ from settings.model import StackSettings
 PIPELINE_FOR = "10m"
 UPLOAD_WINDOW = "30m"
 COMPACTION_WINDOW = "1h"
+# Retrying that outlasts an ordinary blip of the sink: someone must look (a poisoned chunk, an outage).
+STUCK_FOR = "2h"
+STUCK_WINDOW = "15m"
 
 
 def fluent_bit_alerts() -> list[Alert]:
@@ -39,6 +42,22 @@ def fluent_bit_alerts() -> list[Alert]:
             description=(
                 "Fluent Bit output {{ $labels.name }} on {{ $labels.pod }} has retried "
                 "{{ $value | humanize }} chunks per second for 30m: the destination is slow or throttling."
+            ),
+            dashboard=uids.PIPELINE,
+        ),
+        # A chunk in retry is retried at least every scheduler.cap (300 s), so a 15m window always sees
+        # a retry while any chunk waits: the rate never dips to 0 and resets `for`.
+        Alert(
+            "FluentBitOutputStuck",
+            with_node(f"{by_output} (rate(fluentbit_output_retries_total[{STUCK_WINDOW}])) > 0"),
+            severity="warning",
+            duration=STUCK_FOR,
+            summary="Fluent Bit output {{ $labels.name }} has retried without a break for 2h on {{ $labels.pod }}",
+            description=(
+                "Fluent Bit output {{ $labels.name }} on {{ $labels.pod }} has retried chunks for "
+                f"{STUCK_FOR} without a break: the destination has been down that long, or it rejects a "
+                "chunk for good (azure_logs_ingestion retries every non-2xx answer, 400 and 413 included). "
+                "Such a chunk stays in the node's buffer until it is evicted to make room: its logs are lost then."
             ),
             dashboard=uids.PIPELINE,
         ),

@@ -106,9 +106,8 @@ def test_storage_path_is_a_mounted_host_path(rendered: Rendered) -> None:
 def test_pipeline_order_and_parsing(rendered: Rendered) -> None:
     filters = of(config(rendered), "FILTER")
     names = [options(f)["name"] for f in filters]
-    assert names[:4] == ["multiline", "kubernetes", "grep", "rewrite_tag"], "multiline must come first"
-    assert options(filters[0])["multiline.parser"] == "python"
-    kubernetes = options(filters[1])
+    assert names[:3] == ["kubernetes", "grep", "rewrite_tag"]
+    kubernetes = options(filters[0])
     assert kubernetes["merge_log"] == "On" and kubernetes["keep_log"] == "Off"
     tail = options(of(config(rendered), "INPUT", "tail")[0])
     assert "cri" in tail["multiline.parser"]
@@ -489,7 +488,8 @@ def test_grafana_reader_can_read_cloud_trace_and_grafana_runs_as_it(renders: dic
         for m in rendered.of_type("gcp:projects/iAMMember:IAMMember")
         if m["inputs"]["member"] == f"serviceAccount:{email}"
     }
-    assert roles == {"roles/logging.viewer", "roles/cloudtrace.user"}
+    # Logs are read through the buckets' views (tests/test_gcp_logging.py), not a project-wide role.
+    assert roles == {"roles/cloudtrace.user"}
     grafana = rendered.helm_values("kube-prometheus-stack")["grafana"]
     assert grafana["serviceAccount"]["annotations"] == {"iam.gke.io/gcp-service-account": email}
     datasources = {d["uid"]: d for d in grafana["additionalDataSources"]}
@@ -697,3 +697,182 @@ def test_complete_oci_upload_config_is_accepted() -> None:
     raw["oci"] = {**raw["oci"], "logUploadGroup": "Default/log-uploaders"}
     settings = parse_settings(raw, "oci")
     assert settings.oci is not None and settings.oci.log_upload_group == "Default/log-uploaders"
+
+
+# --- review of the first deploy (issue 14): OCI record shape, duplicates, placement ----------------
+
+
+def test_no_filter_emits_a_record_twice(rendered: Rendered) -> None:
+    """The `python` multiline filter re-emitted the line after a traceback a second time (with only
+    `log` and the previous timestamp). Tracebacks arrive inside the app's JSON line (`exc_info`), so
+    no multiline filter runs; the only emitter left, rewrite_tag, moves records (KEEP false), and the
+    tail input joins only the runtime's own partial lines (docker, cri)."""
+    sections = config(rendered)
+    assert of(sections, "FILTER", "multiline") == []
+    assert not any("python" in v for f in of(sections, "FILTER") for v in all_values(f, "multiline.parser"))
+    for rewrite in of(sections, "FILTER", "rewrite_tag"):
+        assert all(rule.split(" ")[-1] == "false" for rule in all_values(rewrite, "rule"))
+    tail = options(of(sections, "INPUT", "tail")[0])
+    assert {p.strip() for p in tail["multiline.parser"].split(",")} == {"docker", "cri"}
+
+
+def tolerates(tolerations: list[dict[str, str]], taint: dict[str, str]) -> bool:
+    """Kubernetes' toleration matching (core/v1 Toleration.ToleratesTaint)."""
+    for t in tolerations:
+        if t.get("effect") and t["effect"] != taint["effect"]:
+            continue
+        if t.get("operator", "Equal") == "Exists":
+            if not t.get("key") or t["key"] == taint["key"]:
+                return True
+        elif t.get("key") == taint["key"] and t.get("value", "") == taint.get("value", ""):
+            return True
+    return False
+
+
+def test_fluent_bit_runs_on_linux_nodes_only_and_never_on_virtual_nodes(rendered: Rendered) -> None:
+    values = rendered.helm_values("fluent-bit")
+    assert values["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    terms = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    # One term (terms are ORed): every node must pass the exclusion.
+    assert len(terms) == 1
+    assert {"key": "type", "operator": "NotIn", "values": ["virtual-kubelet"]} in terms[0]["matchExpressions"]
+    tolerations = values["tolerations"]
+    # AKS virtual nodes (virtual-kubelet/ACI) and Windows pools are tainted; neither may be tolerated.
+    assert not tolerates(tolerations, {"key": "virtual-kubelet.io/provider", "value": "azure", "effect": "NoSchedule"})
+    assert not tolerates(tolerations, {"key": "os", "value": "windows", "effect": "NoSchedule"})
+    # Ordinary pools that run workloads with taints keep their log shipper.
+    for taint in (
+        {"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSchedule"},
+        {"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"},
+        {"key": "kubernetes.azure.com/scalesetpriority", "value": "spot", "effect": "NoSchedule"},
+        {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"},
+    ):
+        assert tolerates(tolerations, taint), taint
+
+
+def lua_filter(rendered: Rendered) -> Any:
+    """The rendered Lua filter's function, in LuaJIT (the Lua Fluent Bit embeds)."""
+    lupa = pytest.importorskip("lupa")
+    try:
+        from lupa import luajit21 as lua_runtime
+    except ImportError:  # pragma: no cover - a lupa build without LuaJIT
+        from lupa import lua51 as lua_runtime
+    del lupa
+    section = options(of(config(rendered), "FILTER", "lua")[0])
+    script = rendered.read(f"fluent-bit/{section['script'].rsplit('/', 1)[1]}")
+    runtime = lua_runtime.LuaRuntime(unpack_returned_tuples=True)
+    runtime.execute(script)
+    function = runtime.globals()[section["call"]]
+
+    def call(tag: str, timestamp: float, record: dict[str, Any]) -> tuple[int, float, dict[str, Any]]:
+        # Fluent Bit pushes a msgpack map or array as a Lua table (flb_lua_pushmsgpack).
+        def to_lua(value: Any) -> Any:
+            if isinstance(value, dict):
+                return runtime.table_from({k: to_lua(v) for k, v in value.items()})
+            if isinstance(value, list):
+                return runtime.table_from([to_lua(v) for v in value])
+            return value
+
+        code, new_timestamp, new_record = function(tag, timestamp, to_lua(record))
+        return code, new_timestamp, dict(new_record.items())
+
+    return call
+
+
+KUBERNETES_METADATA: dict[str, Any] = {
+    "pod_name": "chat-api-5c6b-x2x7k",
+    "namespace_name": "todo",
+    "container_name": "chat-api",
+    "host": "oke-node-1",
+    "labels": {"app.kubernetes.io/name": "chat-api", "app.kubernetes.io/part-of": "todo"},
+    "annotations": {},
+}
+
+OCI_RECORDS: dict[str, dict[str, Any]] = {
+    # Merge_Log On + Keep_Log Off: the app's JSON fields at the top, no `log`.
+    "merged app line": {
+        "stream": "stdout",
+        "timestamp": "2026-12-01T10:00:00.123Z",
+        "level": "ERROR",
+        "logger": "chat_api.agent",
+        "message": 'tool "add_task" failed: ünïcode ✓',
+        "service": "chat-api",
+        "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "span_id": "00f067aa0ba902b7",
+        "request_id": "r-1",
+        "exc_info": 'Traceback (most recent call last):\n  File "a.py", line 1\n\tValueError: bad \\ path',
+        "kubernetes": KUBERNETES_METADATA,
+    },
+    # Dapr sidecar JSON: `msg`, not `message`.
+    "dapr sidecar line": {
+        "stream": "stdout",
+        "time": "2026-12-01T10:00:00.5Z",
+        "level": "info",
+        "msg": "HTTP API Called",
+        "app_id": "chat-api",
+        "scope": "dapr.runtime.http-info",
+        "type": "log",
+        "ver": "1.14.4",
+        "kubernetes": {**KUBERNETES_METADATA, "container_name": "daprd"},
+    },
+    "plain text line": {"stream": "stderr", "log": "Killed\x07 (exit 137)", "kubernetes": KUBERNETES_METADATA},
+    "audit record": {
+        "log_type": "audit",
+        "action": "task.completed",
+        "task_id": 42,
+        "user_id": "u-7",
+        "done": True,
+        "archived": False,
+        "score": -0.25,
+        "big": 9007199254740991,
+        "tags": ["work", "urgent"],
+        "kubernetes": KUBERNETES_METADATA,
+    },
+    "empty": {},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(OCI_RECORDS))
+def test_oci_records_carry_the_whole_record_as_json_in_log(renders: dict[str, Rendered], kind: str) -> None:
+    """oracle_log_analytics packs each record's `log` as a string without checking its type, and sizes
+    its array by the record count: every record must reach it with a string `log`, and that string is
+    all Logging Analytics receives, so it is the whole record as JSON."""
+    call = lua_filter(renders["prod-oci"])
+    record = OCI_RECORDS[kind]
+    timestamp = 1796119200.25  # 2026-12-01T10:00:00.250Z
+    code, new_timestamp, new_record = call(AUDIT_TAG if "audit" in kind else CONTAINER_TAG, timestamp, record)
+    assert code == 2, "2 = record replaced, timestamp kept (filter_lua)"
+    assert new_timestamp == timestamp
+    assert set(new_record) == {"log"} and isinstance(new_record["log"], str)
+    import json
+
+    shipped = json.loads(new_record["log"])
+    event_time = shipped.pop("event_time")
+    assert event_time == "2026-12-01T10:00:00.250Z"
+    # An empty table is an empty object: Lua cannot tell an empty map from an empty list.
+    assert shipped == record
+
+
+def test_oci_output_gets_only_records_with_a_string_log(renders: dict[str, Rendered]) -> None:
+    sections = config(renders["prod-oci"])
+    filters = of(sections, "FILTER")
+    names = [options(f)["name"] for f in filters]
+    lua_at, rewrite_at = names.index("lua"), names.index("rewrite_tag")
+    # After rewrite_tag, so audit records (re-emitted under audit.*) pass it once, under their new tag.
+    assert lua_at > rewrite_at
+    guard = filters[lua_at + 1]
+    assert options(guard)["name"] == "grep" and all_values(guard, "regex") == ["log ^"]
+    assert lua_at == len(filters) - 2, "nothing may change the record after the guard"
+    for output in of(sections, "OUTPUT", "oracle_log_analytics"):
+        tag = AUDIT_TAG if options(output)["match"].startswith("audit") else CONTAINER_TAG
+        assert fnmatch.fnmatchcase(tag, options(output)["match"])
+        for f in (filters[lua_at], guard):
+            assert fnmatch.fnmatchcase(tag, options(f)["match"])
+    values = renders["prod-oci"].helm_values("fluent-bit")
+    script = options(filters[lua_at])["script"]
+    assert script == "/fluent-bit/etc/conf/" + next(iter(values["config"]["extraFiles"]))
+
+
+def test_only_oci_rewrites_records(renders: dict[str, Rendered]) -> None:
+    for stack in ("local", "prod", "prod-gcp"):
+        assert of(config(renders[stack]), "FILTER", "lua") == [], stack
