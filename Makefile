@@ -1,11 +1,12 @@
 # make render STACK=<stack> | make test | make bench | make lint | make diff BASE=origin/main | make lab STACK=<stack>
+# make verify-charts STACK=<stack> (needs helm, kubeconform and the chart repositories)
 STACK ?= local
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: render render-all test lint format bench diff docs lab check-tools clean
+.PHONY: render render-all test lint format bench diff docs lab check-tools verify-charts clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,10 +21,10 @@ render: $(STAMP)
 render-all: $(STAMP)
 	@for f in Pulumi.*.yaml; do s=$${f#Pulumi.}; s=$${s%.yaml}; $(PY) -m tools.render --stack $$s --quiet || exit 1; echo "rendered build/$$s"; done
 
-check-tools:
-	@command -v promtool >/dev/null || { echo "promtool not found: run sudo scripts/install-prometheus-tools.sh (Debian) or install Prometheus >= 2.53"; exit 1; }
-	@command -v amtool >/dev/null || { echo "amtool not found: run sudo scripts/install-prometheus-tools.sh (Debian) or install Alertmanager >= 0.28"; exit 1; }
-	@test -x /usr/bin/prometheus -a -x /usr/bin/prometheus-alertmanager || { echo "the alert lab needs /usr/bin/prometheus and /usr/bin/prometheus-alertmanager: run sudo scripts/install-prometheus-tools.sh"; exit 1; }
+# Installs promtool, amtool, prometheus and alertmanager when missing and the machine can (Debian/Ubuntu as root
+# or with sudo); otherwise prints the one command to run (scripts/ensure_tools.py).
+check-tools: $(STAMP)
+	@$(PY) -m scripts.ensure_tools
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -45,6 +46,11 @@ diff: $(STAMP)
 
 docs: $(STAMP)
 	$(PY) -m tools.config_reference
+
+# Pulls each pinned chart, templates it with build/$(STACK)/helm/*.values.yaml, validates with kubeconform and checks
+# Secret/ConfigMap/ServiceAccount references (scripts/verify_charts.py; needs helm, kubeconform, chart repositories).
+verify-charts: render
+	$(PY) -m scripts.verify_charts --stack $(STACK)
 
 SCENARIO ?= healthy
 lab: $(STAMP) check-tools

@@ -1,4 +1,9 @@
-"""Every Helm chart this program installs, pinned in one place (see docs/versions.md for the why)."""
+"""Every Helm chart this program installs, pinned in one place (see docs/versions.md for the why).
+
+Renovate reads the pins below (renovate.json, custom regex managers): keep each one a literal
+`ChartPin("<chart>", "<version>", <repo URL literal or PROMETHEUS_COMMUNITY>, ...)`; tests/test_renovate.py
+fails when a pin is written in a shape no manager matches. A bump PR also updates `app_version` by hand.
+"""
 
 from __future__ import annotations
 
@@ -40,3 +45,14 @@ ALL_CHARTS: tuple[ChartPin, ...] = (
     KAFKA_UI,
     LOKI,
 )
+
+# Pulled by scripts/verify_charts.py for their CRDs only (Dapr runs in the cluster already; this program creates
+# Dapr `Configuration` objects and validates them against the CRD of the Dapr version it supports).
+DAPR = ChartPin("dapr", "1.17.3", "https://dapr.github.io/helm-charts/", "1.17.3")
+VALIDATION_CHARTS: tuple[ChartPin, ...] = (DAPR,)
+
+# The Kubernetes version every validation targets (scripts/verify_charts.py's `helm template --kube-version` and
+# kubeconform `-kubernetes-version`, tests/test_kubernetes_objects.py's kubernetes-validate): the oldest minor of
+# SUPPORTED_KUBERNETES_MINORS, so nothing relies on an API or field the oldest supported cluster lacks.
+SUPPORTED_KUBERNETES_MINORS: tuple[str, ...] = ("1.34", "1.35", "1.36", "1.37")
+KUBERNETES_VERSION = f"{SUPPORTED_KUBERNETES_MINORS[0]}.0"

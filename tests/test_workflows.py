@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from tests.harness import STACKS
 from tools.stackfile import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -136,3 +137,23 @@ def test_policy_pack_is_a_pulumi_policy_project() -> None:
     assert project["runtime"]["name"] == "python"
     assert (ROOT / "policy" / "requirements.txt").read_text().startswith("pulumi-policy==")
     assert Path(ROOT / "policy" / "__main__.py").is_file()
+
+
+def test_every_stack_verifies_its_charts_with_pinned_tools() -> None:
+    job = load("pull-request.yml")["jobs"]["verify-charts"]
+    assert job["strategy"]["matrix"]["stack"] == STACKS
+    assert job["timeout-minutes"] <= 20
+    (helm,) = uses(job, "azure/setup-helm")
+    assert helm["with"]["version"] == "${{ env.HELM_VERSION }}"
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", job["env"]["HELM_VERSION"])
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", job["env"]["KUBECONFORM_VERSION"])
+    install = next(s["run"] for s in steps(job) if "kubeconform" in s.get("name", ""))
+    assert "$KUBECONFORM_VERSION" in install and "sha256sum -c" in install
+    assert steps(job)[-1]["run"] == "make verify-charts STACK=${{ matrix.stack }}"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "verify-charts: render\n\t$(PY) -m scripts.verify_charts --stack $(STACK)\n" in makefile
+
+
+def test_the_test_job_has_node_for_the_renovate_validator() -> None:
+    (node,) = uses(load("pull-request.yml")["jobs"]["test"], "actions/setup-node")
+    assert int(node["with"]["node-version"]) >= 24

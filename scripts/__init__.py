@@ -1,0 +1,1 @@
+"""Platform tooling run by the Makefile and CI: tool bootstrap, chart verification, Kubernetes validation."""
