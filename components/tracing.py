@@ -165,8 +165,11 @@ class TracingPipeline(pulumi.ComponentResource):
             ),
             spec=ServiceSpecArgs(
                 cluster_ip="None",
-                # Replicas that are starting must be known at once, or a trace's spans split.
-                publish_not_ready_addresses=True,
+                # Only ready replicas: a terminating pod is not ready, so it leaves the ring (and the
+                # DNS answer) instead of being sent spans it can no longer sample; a starting one joins
+                # once it can take them. The re-routing is what the decision cache and the exporter's
+                # top-level retry absorb.
+                publish_not_ready_addresses=False,
                 selector=dict(otel_collector.SELECTOR_LABELS),
                 ports=[
                     ServicePortArgs(

@@ -42,6 +42,17 @@ SAME_SUBJECT = [
 ]
 WATCHDOG_ALERT = "Watchdog"
 NODE_NOT_READY_ALERT = "KubeNodeNotReady"
+# kube-prometheus-stack 88.5.3's pod-scoped alerts (rules-1.14/kubernetes-apps.yaml,
+# kubernetes-resources.yaml, config-reloaders.yaml): built from kube-state-metrics series with no node
+# (kube_pod_status_phase, kube_pod_container_status_waiting_reason) or aggregated by namespace/pod, so
+# they carry `pod` but never `node` and the KubeNodeNotReady inhibition cannot mute them.
+CHART_POD_ALERTS_WITHOUT_NODE = (
+    "KubePodNotReady",
+    "KubePodCrashLooping",
+    "KubeContainerWaiting",
+    "CPUThrottlingHigh",
+    "ConfigReloaderSidecarErrors",
+)
 
 # Labels the SLO burn-rate alerts carry (rules/slo.py): `slo` names the objective (one per service and
 # SLI), `slo_action` says whether the burn rate pages or opens a ticket.
@@ -187,8 +198,10 @@ def inhibit_rules() -> list[dict[str, Any]]:
             "target_matchers": ['severity="warning"'],
             "equal": list(SAME_SUBJECT),
         },
-        # Pods on a node that is not ready fail because of the node; page for the node only. Every
-        # pod-scoped alert of this project carries `node` (rules.model.with_node).
+        # Pods on a node that is not ready fail because of the node; notify for the node only. This
+        # mutes this project's pod alerts, which carry `node` (rules.model.with_node), and nothing
+        # else: kube-prometheus-stack's own pod alerts (CHART_POD_ALERTS_WITHOUT_NODE) carry no `node`,
+        # and inhibition can only compare labels an alert has (docs/alerting-routing.md says why not).
         {
             "source_matchers": [f'alertname="{NODE_NOT_READY_ALERT}"'],
             "target_matchers": ['pod=~".+"', f'alertname!="{NODE_NOT_READY_ALERT}"'],

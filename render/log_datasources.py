@@ -81,12 +81,16 @@ def azure_monitor_datasource(name: str, uid: str, tenant_id: str, subscription_i
     }
 
 
-def cloud_logging_datasource(project: str) -> dict[str, Any]:
-    # `gce` auth: the metadata server, i.e. Grafana's Workload Identity; no key file exists.
+def cloud_logging_datasource(project: str, buckets: list[str]) -> dict[str, Any]:
+    """`gce` auth: the metadata server, i.e. Grafana's Workload Identity; no key file exists.
+    `buckets` (`<location>/buckets/<id>`, as the plugin lists them) are the only buckets the query
+    editor offers (`logBucketFilter`, plugin 1.6.3+: one anchored regular expression a line). Our logs
+    are only in those buckets, and Grafana's reader may read only their `_AllLogs` views: a query must
+    name its bucket (the view defaults to `_AllLogs`); a project-scoped query finds nothing."""
     return {
         "name": "Logs",
         "type": CLOUD_LOGGING_PLUGIN,
         "uid": LOGS_UID,
         "access": "proxy",
-        "jsonData": {"authenticationType": "gce", "defaultProject": project},
+        "jsonData": {"authenticationType": "gce", "defaultProject": project, "logBucketFilter": "\n".join(buckets)},
     }

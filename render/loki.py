@@ -9,6 +9,7 @@ from settings.model import StackSettings
 
 RELEASE_NAME = "loki"
 HTTP_PORT = 3100
+SCALABLE_TARGETS = ("read", "write", "backend")
 
 
 def service_host(namespace: str) -> str:
@@ -55,6 +56,10 @@ def render_loki_values(settings: StackSettings) -> dict[str, Any]:
             "compactor": {"retention_enabled": True, "delete_request_store": "filesystem"},
         },
         "singleBinary": {"replicas": 1, "persistence": persistence},
+        # The chart defaults the simple-scalable targets to 3 replicas each; next to a single binary its
+        # templates/validate.yaml refuses to install ("monolithic and simple scalable targets"), and on a
+        # filesystem store they could not run anyway. The distributed targets already default to 0.
+        **{target: {"replicas": 0} for target in SCALABLE_TARGETS},
         # Caches, canary, gateway and the Helm test are for larger installs; locally they only cost memory.
         "chunksCache": {"enabled": False},
         "resultsCache": {"enabled": False},

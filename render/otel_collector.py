@@ -69,13 +69,24 @@ def app_receivers(settings: StackSettings) -> list[str]:
     return [name for name in receivers(settings) if name != "otlp/loadbalanced"]
 
 
+NUM_TRACES = 50000
+
+
 def tail_sampling(settings: StackSettings) -> dict[str, Any]:
     t = settings.tracing
     # Any policy that samples keeps the trace: errors and slow traces always, the rest by chance.
     return {
         "decision_wait": f"{t.decision_wait_seconds}s",
-        "num_traces": 50000,
+        "num_traces": NUM_TRACES,
         "expected_new_traces_per_sec": 100,
+        # Decided trace IDs are remembered (an LRU each): a span that arrives after its trace was
+        # decided is kept or dropped as that trace was, not decided alone (which would split the trace).
+        # 10x num_traces each (what the processor's README advises); a trace ID costs well under
+        # 100 bytes, so both caches stay below ~100 MB of the collector's memory limit.
+        "decision_cache": {
+            "sampled_cache_size": 10 * NUM_TRACES,
+            "non_sampled_cache_size": 10 * NUM_TRACES,
+        },
         "policies": [
             {"name": "keep-errors", "type": "status_code", "status_code": {"status_codes": ["ERROR"]}},
             {"name": "keep-slow", "type": "latency", "latency": {"threshold_ms": t.slow_trace_threshold_ms}},
@@ -145,7 +156,26 @@ def loadbalancing_exporter(settings: StackSettings) -> dict[str, Any]:
         # Routes by trace ID, the exporter's default `routing_key` (left unset: the guardrail policy
         # treats any `routing_key` as a PagerDuty-style credential).
         "loadbalancing": {
-            "protocol": {"otlp": {"timeout": "5s", "tls": {"insecure": True}}},
+            # Queue and retry at the top level (collector-contrib 0.112+): a batch whose replica went
+            # away is retried and routed again over the endpoints the resolver knows now. The
+            # per-endpoint OTLP sub-exporter queues and retries nothing: its queue would be dropped
+            # with it when the replica leaves the ring.
+            "timeout": "5s",
+            "sending_queue": {"enabled": True, "num_consumers": 10, "queue_size": 5000},
+            "retry_on_failure": {
+                "enabled": True,
+                "initial_interval": "1s",
+                "max_interval": "10s",
+                "max_elapsed_time": "120s",
+            },
+            "protocol": {
+                "otlp": {
+                    "timeout": "5s",
+                    "tls": {"insecure": True},
+                    "sending_queue": {"enabled": False},
+                    "retry_on_failure": {"enabled": False},
+                }
+            },
             "resolver": {
                 "dns": {
                     "hostname": f"{SAMPLING_SERVICE_NAME}.{settings.tracing.namespace}.svc.cluster.local",

@@ -7,6 +7,7 @@ Secret) are computed here once, so the identity bindings and the charts cannot d
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -163,10 +164,22 @@ def bucket_name(settings: StackSettings) -> str:
         return configured
     cluster = settings.cluster.name
     if settings.cloud == "azure":
-        return re.sub(r"[^a-z0-9]", "", f"{cluster}thanos".lower())[:24]
+        return azure_account_name(settings)
     if settings.cloud == "gcp" and settings.gcp is not None:
         return f"{settings.gcp.project}-{cluster}-thanos"[:63].rstrip("-")
     return f"{cluster}-thanos"
+
+
+def azure_account_name(settings: StackSettings) -> str:
+    """Storage account names are unique across all of Azure (3-24 lowercase letters and digits), so the
+    cluster name alone can already be taken: up to 10 characters of the cluster, `thanos`, and 8 hex
+    digits of SHA-256 over subscription and resource group. Deterministic (the same stack always gets
+    the same name) and lowercased first, as Azure compares subscription ids and group names."""
+    azure = settings.azure
+    scope = f"{azure.subscription_id}/{azure.resource_group}".lower() if azure is not None else ""
+    suffix = hashlib.sha256(scope.encode()).hexdigest()[:8]
+    cluster = re.sub(r"[^a-z0-9]", "", settings.cluster.name.lower())[:10]
+    return f"{cluster}thanos{suffix}"
 
 
 def local_store_endpoint(settings: StackSettings) -> str:

@@ -575,3 +575,70 @@ def test_deployed_alertmanager_config_is_the_checked_one(rendered: Rendered) -> 
     mounted = values["alertmanager"]["alertmanagerSpec"].get("secrets", [])
     assert (RECEIVER_SECRET_NAME in mounted) == bool(EXPECTED_SECRET_KEYS[rendered.stack])
     assert not re.search(r"PLACEHOLDER-set-secrets", rendered.read(f"helm/{KPS_RELEASE}.values.yaml"))
+
+
+# The labels kube-prometheus-stack 88.5.3 gives its pod alerts (rules-1.14/*.yaml at the chart commit
+# rules/shipped.py names): KubePodNotReady `sum by (namespace, pod, job, cluster)`; KubePodCrashLooping and
+# KubeContainerWaiting the kube_pod_container_status_waiting_reason series as kube-state-metrics' ServiceMonitor
+# scrapes it; CPUThrottlingHigh `sum by (cluster, container, pod, namespace)`; ConfigReloaderSidecarErrors
+# `max_over_time(reloader_last_reload_successful{...}[5m])`, the reloader container's target labels.
+KSM_TARGET = {"job": "kube-state-metrics", "instance": "10.0.0.9:8080", "service": "kube-state-metrics"}
+CHART_POD_ALERT_LABELS: dict[str, dict[str, str]] = {
+    "KubePodNotReady": {"namespace": "todo", "pod": "chat-api-1", "job": "kube-state-metrics"},
+    "KubePodCrashLooping": {
+        **KSM_TARGET,
+        "namespace": "todo",
+        "pod": "chat-api-1",
+        "container": "chat-api",
+        "reason": "CrashLoopBackOff",
+        "uid": "u1",
+    },
+    "KubeContainerWaiting": {
+        **KSM_TARGET,
+        "namespace": "todo",
+        "pod": "chat-api-1",
+        "container": "chat-api",
+        "reason": "ContainerCreating",
+        "uid": "u1",
+    },
+    "CPUThrottlingHigh": {"namespace": "todo", "pod": "chat-api-1", "container": "chat-api"},
+    "ConfigReloaderSidecarErrors": {
+        "namespace": "monitoring",
+        "pod": "prometheus-kps-0",
+        "container": "config-reloader",
+        "job": "prometheus-kps",
+        "instance": "10.0.0.7:8080",
+    },
+}
+
+
+def test_chart_pod_alerts_are_not_muted_by_a_node_outage_and_the_doc_says_so() -> None:
+    """What the NotReady-node inhibition can and cannot do: it mutes pod alerts by their `node`; the
+    chart's pod alerts have none (Alertmanager cannot join them to kube_pod_info), so a dead node's pods
+    still notify through them, and docs/alerting-routing.md must name each one."""
+    from components.versions import KUBE_PROMETHEUS_STACK
+    from render.alertmanager import CHART_POD_ALERTS_WITHOUT_NODE
+    from rules.shipped import KUBE_PROMETHEUS_STACK_ALERTS, KUBE_PROMETHEUS_STACK_VERSION
+
+    assert KUBE_PROMETHEUS_STACK.version == KUBE_PROMETHEUS_STACK_VERSION == "88.5.3"
+    assert set(CHART_POD_ALERTS_WITHOUT_NODE) == set(CHART_POD_ALERT_LABELS) <= KUBE_PROMETHEUS_STACK_ALERTS
+    rules = render_alertmanager_config(stack_settings("prod"))["inhibit_rules"]
+    node_down = {
+        "alertname": "KubeNodeNotReady",
+        "severity": "warning",
+        "node": "node-a",
+        "condition": "Ready",
+        "status": "true",
+        **KSM_TARGET,
+    }
+    doc = (ROOT / "docs" / "alerting-routing.md").read_text()
+    inhibition = doc.split("## Inhibition", 1)[1].split("\n## ", 1)[0]
+    for alertname, labels in CHART_POD_ALERT_LABELS.items():
+        target = {**labels, "alertname": alertname, "severity": "warning"}
+        assert "node" not in target
+        assert not muted(rules, node_down, target), alertname
+        assert f"`{alertname}`" in inhibition, f"docs/alerting-routing.md does not say {alertname} stays unmuted"
+    # This project's pod alerts, with the node the rules join in, are muted for that node only.
+    ours = {"alertname": "DaprSidecarDown", "severity": "critical", "namespace": "todo", "pod": "chat-api-1"}
+    assert muted(rules, node_down, {**ours, "node": "node-a"})
+    assert not muted(rules, node_down, {**ours, "node": "node-b"})

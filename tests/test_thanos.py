@@ -4,7 +4,7 @@ identity binding of every service account that touches the bucket, compactor ret
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+import re
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from render.thanos import (
     OBJSTORE_SECRET_NAME,
     OCI_PROVIDERS,
     PROMETHEUS_REPLICA_LABEL,
+    bucket_name,
     bucket_service_accounts,
     chart_values,
     compactor_retention_args,
@@ -115,7 +116,8 @@ def test_rendered_objstore_has_no_credential_and_allowed_fields(renders: dict[st
 
 def test_objstore_per_cloud_names_the_bucket_and_identity_mode(renders: dict[str, Rendered]) -> None:
     azure = unmasked_objstore(renders["prod"])["config"]
-    assert azure == {"storage_account": "todoprodaksthanos", "container": "thanos"}
+    assert azure["container"] == "thanos" and set(azure) == {"storage_account", "container"}
+    assert re.fullmatch(r"todoprodakthanos[0-9a-f]{8}", azure["storage_account"])
     assert unmasked_objstore(renders["prod-gcp"])["config"] == {"bucket": "todo-prod-todo-prod-gke-thanos"}
     oci = unmasked_objstore(renders["prod-oci"])["config"]
     assert oci["provider"] in OCI_PROVIDERS and oci["provider"] == "oke-workload-identity"
@@ -132,7 +134,9 @@ def test_objstore_lives_only_in_a_secret_and_is_masked(renders: dict[str, Render
         for config_map in rendered.of_type("kubernetes:core/v1:ConfigMap"):
             data = str(config_map["inputs"].get("data", {}))
             assert objstore_text not in data and "oke-workload-identity" not in data, config_map["name"]
-            assert "todoprodaksthanos" not in data and "todo-prod-oke-thanos" not in data, config_map["name"]
+            account = unmasked_objstore(rendered)["config"].get("storage_account")
+            assert account is None or account not in data, config_map["name"]
+            assert "todo-prod-oke-thanos" not in data, config_map["name"]
 
 
 def test_objstore_render_masks_every_field_not_known_to_be_plain() -> None:
@@ -413,7 +417,10 @@ def test_local_has_no_long_term_storage_by_default(renders: dict[str, Rendered])
     assert "thanos" not in (rendered.helm_values(KPS_RELEASE)["prometheus"]["prometheusSpec"])
 
 
-def test_local_in_cluster_store_keeps_its_key_secret(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def local_thanos(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    """The local stack with long-term storage on the in-cluster object store, rendered once."""
+    tmp_path = tmp_path_factory.mktemp("local-thanos")
     document = yaml.safe_load(stack_file("local").read_text())
     document["config"]["todo-observability:metrics"] = {"longTerm": {"enabled": True, "inClusterObjectStore": True}}
     config_file = tmp_path / "Pulumi.local-thanos.yaml"
@@ -421,7 +428,11 @@ def test_local_in_cluster_store_keeps_its_key_secret(tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = render_stack("local-thanos", out, config_file)
     assert done.returncode == 0, done.stderr
-    rendered = Rendered("local-thanos", out, done.stdout)
+    return Rendered("local-thanos", out, done.stdout)
+
+
+def test_local_in_cluster_store_keeps_its_key_secret(local_thanos: Rendered) -> None:
+    rendered, out = local_thanos, local_thanos.dir
     objstore = rendered.yaml("thanos/objstore.yaml")
     assert objstore["type"] == "S3" and set(objstore["config"]) <= OBJSTORE_FIELDS["S3"]
     assert objstore["config"]["secret_key"] == "[secret]"
@@ -431,6 +442,28 @@ def test_local_in_cluster_store_keeps_its_key_secret(tmp_path: Path) -> None:
     credentials = rendered.named("long-term-storage-local-credentials")
     assert credentials["inputs"]["stringData"] == "[secret]"
     assert THANOS_RELEASE in rendered.releases()
+
+
+def test_local_in_cluster_store_passes_the_policy_pack(local_thanos: Rendered) -> None:
+    """`pulumi up --policy-pack policy` on this stack: every guardrail (all mandatory) over its resources."""
+    from guardrails import GUARDRAILS
+
+    violations = [
+        f"{row['type']} {row['name']}: {problem}"
+        for row in local_thanos.resources
+        for guardrail in GUARDRAILS
+        for problem in guardrail.check(row["type"], row["inputs"], {})
+    ]
+    assert violations == []
+
+
+def test_local_object_store_gateway_is_probed_on_its_s3_port(local_thanos: Rendered) -> None:
+    gateway = local_thanos.named("long-term-storage-local-gateway")
+    (container,) = gateway["inputs"]["spec"]["template"]["spec"]["containers"]
+    # TCP, not HTTP: an unauthenticated S3 request is answered 403, which a probe counts as a failure.
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert container[probe]["tcpSocket"]["port"] == "s3"
+    assert container["livenessProbe"]["failureThreshold"] * container["livenessProbe"]["periodSeconds"] >= 30
 
 
 # --- bad input names the key and what is allowed ---------------------------------------------------------
@@ -466,3 +499,45 @@ def test_defaults_are_30d_180d_2y_and_valid_everywhere() -> None:
         )
         assert long_term.enabled is True
     assert dataclasses.asdict(settings_for("local").metrics.long_term)["enabled"] is False
+
+
+# --- Azure: storage account names are unique across all of Azure --------------------------------------
+
+
+def azure_with(**azure: str) -> Any:
+    raw = yaml.safe_load(yaml.safe_dump(BASE["azure"]))
+    raw["azure"].update(azure)
+    raw["alerting"] = PRODUCTION_ALERTING
+    return parse_settings(raw, "test-azure")
+
+
+def test_azure_account_name_carries_a_suffix_of_subscription_and_resource_group() -> None:
+    one = bucket_name(azure_with(subscriptionId="00000000-0000-0000-0000-000000000001", resourceGroup="rg-a"))
+    other_subscription = bucket_name(
+        azure_with(subscriptionId="00000000-0000-0000-0000-000000000002", resourceGroup="rg-a")
+    )
+    other_group = bucket_name(azure_with(subscriptionId="00000000-0000-0000-0000-000000000001", resourceGroup="rg-b"))
+    # Same cluster name, different subscription or resource group: different accounts.
+    assert len({one, other_subscription, other_group}) == 3
+    for name in (one, other_subscription, other_group):
+        assert re.fullmatch(r"[a-z0-9]{3,24}", name), name
+        assert name.startswith("todoprodak")
+    # Deterministic and insensitive to the case Azure ignores.
+    again = bucket_name(azure_with(subscriptionId="00000000-0000-0000-0000-000000000001".upper(), resourceGroup="RG-A"))
+    assert again == one
+
+
+def test_azure_account_name_fits_for_any_cluster_name() -> None:
+    for cluster in ("a", "x" * 63, "Todo-Prod-AKS-westeurope-01", "---"):
+        raw = yaml.safe_load(yaml.safe_dump(BASE["azure"]))
+        raw["cluster"]["name"] = cluster
+        raw["alerting"] = PRODUCTION_ALERTING
+        try:
+            name = bucket_name(parse_settings(raw, "test-azure"))
+        except ConfigError:
+            continue  # a cluster name the config refuses anyway
+        assert re.fullmatch(r"[a-z0-9]{3,24}", name), (cluster, name)
+
+
+def test_azure_bucket_name_override_is_kept() -> None:
+    assert bucket_name(settings_for("azure", {"bucketName": "mythanosstore"})) == "mythanosstore"

@@ -306,3 +306,37 @@ def test_cloud_trace_datasources_authenticate_as_grafanas_reader() -> None:
     assert azure["uid"] == "traces" and azure["editable"] is False
     gcp = traces_datasource(stack_settings("prod-gcp", tracing={"backend": "cloud-trace"}))
     assert gcp["jsonData"]["authenticationType"] == "gce"
+
+
+def test_late_spans_follow_the_recorded_decision(rendered: Rendered) -> None:
+    """tail_sampling's `decision_cache` (collector 0.158.0: `sampled_cache_size`, `non_sampled_cache_size`)
+    remembers decided trace IDs, so a span that arrives after `decision_wait` joins its trace's decision
+    instead of being decided alone. The caches hold more traces than are ever pending (`num_traces`)."""
+    sampling = collector_config(rendered)["processors"]["tail_sampling"]
+    cache = sampling["decision_cache"]
+    assert set(cache) == {"sampled_cache_size", "non_sampled_cache_size"}
+    assert cache["sampled_cache_size"] >= sampling["num_traces"]
+    assert cache["non_sampled_cache_size"] >= sampling["num_traces"]
+
+
+def test_routing_tier_never_targets_a_replica_that_is_not_ready(rendered: Rendered) -> None:
+    headless = [r for r in rendered.of_type("kubernetes:core/v1:Service") if r["name"].endswith("-sampling")]
+    for service in headless:
+        assert service["inputs"]["spec"].get("publishNotReadyAddresses", False) is False
+
+
+def test_loadbalancing_queues_and_retries_at_the_top_level(rendered: Rendered) -> None:
+    """Since collector-contrib 0.112 the loadbalancing exporter takes `sending_queue`, `retry_on_failure`
+    and `timeout` at its top level, where a retried batch is routed again over the current endpoints.
+    A queue or retry inside `protocol.otlp` belongs to one endpoint's sub-exporter and is dropped with it
+    when that replica goes away, so those stay off."""
+    exporter = collector_config(rendered)["exporters"].get("loadbalancing")
+    if exporter is None:
+        assert stack_settings(rendered.stack).tracing.collector_replicas == 1
+        return
+    assert exporter["sending_queue"]["enabled"] is True and exporter["sending_queue"]["queue_size"] >= 1000
+    assert exporter["retry_on_failure"]["enabled"] is True
+    assert exporter["timeout"]
+    otlp = exporter["protocol"]["otlp"]
+    assert otlp["sending_queue"] == {"enabled": False}
+    assert otlp["retry_on_failure"] == {"enabled": False}

@@ -7,12 +7,16 @@ on Application Insights) traces datasources. Both client secrets expire and are 
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.monitor as monitor
 import pulumi_azure_native.operationalinsights as operationalinsights
 from pulumi_azuread.application import Application
 from pulumi_azuread.application_password import ApplicationPassword
+from pulumi_azuread.get_client_config import get_client_config_output
 from pulumi_azuread.service_principal import ServicePrincipal
 from pulumi_kubernetes.core.v1 import Secret
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
@@ -61,6 +65,9 @@ class AzureLogSink(pulumi.ComponentResource):
         cluster = settings.cluster.name
         azure_opts = pulumi.ResourceOptions(parent=self, provider=providers.azure)
         ad_opts = pulumi.ResourceOptions(parent=self, provider=providers.azuread)
+        # The deploying principal owns the app registrations: with the least-privileged Graph permission
+        # (Application.ReadWrite.OwnedBy) only an owner may add, rotate or delete their passwords.
+        deployer = get_client_config_output(opts=pulumi.InvokeOutputOptions(provider=providers.azuread)).object_id
         stateful = pulumi.ResourceOptions(parent=self, provider=providers.azure, protect=settings.is_production)
         group = azure.resource_group
         workspace_name = f"log-{cluster}"
@@ -127,7 +134,9 @@ class AzureLogSink(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=providers.azure, depends_on=self.tables),
         )
 
-        ingestion = _AppIdentity(f"{name}-ingestion", f"{cluster}-fluent-bit-logs-ingestion", logging, ad_opts)
+        ingestion = _AppIdentity(
+            f"{name}-ingestion", f"{cluster}-fluent-bit-logs-ingestion", logging, deployer, ad_opts
+        )
         self.ingestion_role = ingestion.grant(
             f"{name}-ingestion-publisher",
             role_definition_id(azure.subscription_id, MONITORING_METRICS_PUBLISHER),
@@ -166,7 +175,7 @@ class AzureLogSink(pulumi.ComponentResource):
 
         # Grafana's one Azure identity: logs here, Application Insights traces through the tracing
         # capability's role assignment (grafana_reader_principal_id).
-        reader = _AppIdentity(f"{name}-grafana-reader", f"{cluster}-grafana-reader", logging, ad_opts)
+        reader = _AppIdentity(f"{name}-grafana-reader", f"{cluster}-grafana-reader", logging, deployer, ad_opts)
         self.reader_role = reader.grant(
             f"{name}-grafana-reader-role",
             role_definition_id(azure.subscription_id, LOG_ANALYTICS_READER),
@@ -237,14 +246,28 @@ class _AppIdentity:
     secret expires `clientSecretValidityDays` after it is created and is replaced, with a new value,
     whenever `clientSecretRotation` changes: a credential that never expires is never rotated."""
 
-    def __init__(self, name: str, display_name: str, logging: LoggingSettings, opts: pulumi.ResourceOptions) -> None:
-        self.application = Application(f"{name}-app", display_name=display_name, opts=opts)
-        self.principal = ServicePrincipal(f"{name}-sp", client_id=self.application.client_id, opts=opts)
+    def __init__(
+        self,
+        name: str,
+        display_name: str,
+        logging: LoggingSettings,
+        owner: pulumi.Input[str],
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        self.application = Application(f"{name}-app", display_name=display_name, owners=[owner], opts=opts)
+        self.principal = ServicePrincipal(f"{name}-sp", client_id=self.application.client_id, owners=[owner], opts=opts)
+        end_date = client_secret_end_date(logging)
+        expiry: dict[str, str] = (
+            {"end_date": end_date}
+            if end_date is not None
+            # A rotation label that is no date leaves only the deprecated relative form (docs/logging.md).
+            else {"end_date_relative": f"{logging.client_secret_validity_days * 24}h"}
+        )
         self.password = ApplicationPassword(
             f"{name}-password",
             application_id=self.application.id,
             display_name=f"{display_name} (Pulumi, rotation {logging.client_secret_rotation})",
-            end_date_relative=f"{logging.client_secret_validity_days * 24}h",
+            **expiry,
             # Replaced create-before-delete (Pulumi's default): the new secret reaches the Kubernetes
             # Secret, and the key-id pod annotation restarts its readers, before the old one is deleted.
             rotate_when_changed={"rotation": logging.client_secret_rotation},
@@ -263,6 +286,23 @@ class _AppIdentity:
             scope=scope,
             opts=opts,
         )
+
+
+def client_secret_end_date(logging: LoggingSettings) -> str | None:
+    """The client secrets' fixed end date: `clientSecretValidityDays` after the date that
+    `clientSecretRotation` names (YYYY-MM = its first day), as RFC 3339 UTC. Derived from config
+    only, never from the clock, so it is the same on every preview and changes exactly when the
+    rotation label does (which replaces the secret anyway). None when the label is not a date."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", logging.client_secret_rotation)
+    if found is None:
+        return None
+    year, month, day = int(found[1]), int(found[2]), int(found[3] or 1)
+    try:
+        start = dt.date(year, month, day)
+    except ValueError:
+        return None
+    end = start + dt.timedelta(days=logging.client_secret_validity_days)
+    return f"{end.isoformat()}T00:00:00Z"
 
 
 def _function_alias(key: str) -> str:

@@ -3,10 +3,18 @@ authenticated by GKE Workload Identity (a Google service account with `roles/log
 Two log buckets keep the retention (container logs; audit records longer, locked in production), two
 sinks route this cluster's two log streams to them, and an exclusion keeps the `_Default` bucket from
 storing them a second time. Every filter names the cluster, so two stacks in one project never route
-or exclude each other's logs. Grafana's reader service account reads the logs (and, with the
-cloud-trace backend, the traces)."""
+or exclude each other's logs. Grafana's reader service account reads the logs through the two buckets'
+`_AllLogs` views (`roles/logging.viewAccessor` on each view: `roles/logging.viewer` covers only `_Required`
+and `_Default`) and, with the cloud-trace backend, the traces. A log scope of the two views is what the
+saved queries run in: project-scoped queries do not search custom buckets.
+
+A locked bucket's retention can never be changed: the audit bucket has generations
+(`logging.auditBucketGeneration`); a new generation is a new locked bucket the audit sink routes to,
+while the previous one leaves the program without being deleted and keeps its records until they expire."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp.logging as gcp_logging
@@ -26,11 +34,66 @@ from render.fluent_bit import stackdriver_outputs
 from render.kube_prometheus_stack import grafana_service_name
 from render.log_datasources import CLOUD_LOGGING_PLUGIN, cloud_logging_datasource
 from render.log_queries import cloud_logging_queries, cluster_log_filter
+from settings import StackSettings
 
 LOGS_LOG_NAME = "todo-containers"
 AUDIT_LOG_NAME = "todo-audit"
-# Grafana's reader: logs always; traces when Cloud Trace is the tracing backend.
-READER_ROLES = {"logs": "roles/logging.viewer", "traces": "roles/cloudtrace.user"}
+# Grafana's reader: logs through the buckets' views; traces (project-wide) with the Cloud Trace backend.
+ALL_LOGS_VIEW = "_AllLogs"
+VIEW_ACCESSOR_ROLE = "roles/logging.viewAccessor"
+TRACES_READER_ROLE = "roles/cloudtrace.user"
+
+
+@dataclass(frozen=True)
+class LogBucket:
+    key: str  # "logs" or "audit": the stream it keeps
+    bucket_id: str
+    retention_days: int
+    locked: bool
+    generation: int = 1
+
+    def resource_name(self, component: str) -> str:
+        # Generation 1 keeps the original name; a later generation is a new resource, not a replacement.
+        suffix = "" if self.generation == 1 else f"-g{self.generation}"
+        return f"{component}-{self.key}-bucket{suffix}"
+
+
+def audit_bucket_id(cluster: str, generation: int) -> str:
+    return f"{cluster}-audit" if generation == 1 else f"{cluster}-audit-g{generation}"
+
+
+def log_buckets(settings: StackSettings) -> dict[str, LogBucket]:
+    cluster, logging = settings.cluster.name, settings.logging
+    generation = logging.audit_bucket_generation
+    return {
+        "logs": LogBucket("logs", f"{cluster}-logs", logging.retention_days, locked=False),
+        "audit": LogBucket(
+            "audit",
+            audit_bucket_id(cluster, generation),
+            logging.audit_retention_days,
+            locked=audit_bucket_locked("audit", settings.is_production),
+            generation=generation,
+        ),
+    }
+
+
+def bucket_resource_options(bucket: LogBucket, production: bool) -> pulumi.ResourceOptions:
+    if not bucket.locked:
+        return pulumi.ResourceOptions(protect=production)
+    # Locked: its retention can never change, and it is deleted only once every record has expired.
+    # retain_on_delete: a bucket replaced by a new generation leaves the program (after
+    # `pulumi state unprotect`) without a delete call; it keeps its records until they expire.
+    # replace_on_changes: a changed retention is then a replacement of a protected resource, which
+    # `pulumi preview` refuses, instead of an update the API refuses halfway through `pulumi up`.
+    return pulumi.ResourceOptions(protect=production, retain_on_delete=True, replace_on_changes=["retentionDays"])
+
+
+def view_name(project: str, location: str, bucket_id: str) -> str:
+    return f"projects/{project}/locations/{location}/buckets/{bucket_id}/views/{ALL_LOGS_VIEW}"
+
+
+def log_scope_name(project: str, cluster: str) -> str:
+    return f"projects/{project}/locations/global/logScopes/{cluster}-logs"
 
 
 class GcpLogSink(pulumi.ComponentResource):
@@ -42,7 +105,7 @@ class GcpLogSink(pulumi.ComponentResource):
         project, logging = gcp.project, settings.logging
         cluster, location = settings.cluster.name, settings.cluster.location
         gcp_opts = pulumi.ResourceOptions(parent=self, provider=providers.gcp)
-        stateful = pulumi.ResourceOptions(parent=self, provider=providers.gcp, protect=settings.is_production)
+        bucket_plan = log_buckets(settings)
 
         self.writer = serviceaccount.Account(
             f"{name}-writer",
@@ -70,23 +133,24 @@ class GcpLogSink(pulumi.ComponentResource):
             key: cluster_log_filter(project, log_name, cluster, location)
             for key, log_name in (("logs", LOGS_LOG_NAME), ("audit", AUDIT_LOG_NAME))
         }
-        retention = {"logs": logging.retention_days, "audit": logging.audit_retention_days}
         self.buckets: dict[str, gcp_logging.ProjectBucketConfig] = {}
         self.sinks: dict[str, gcp_logging.ProjectSink] = {}
         for key, log_filter in filters.items():
-            bucket_id = f"{cluster}-{key}"
-            days = retention[key]
+            plan = bucket_plan[key]
+            bucket_id = plan.bucket_id
             self.buckets[key] = gcp_logging.ProjectBucketConfig(
-                f"{name}-{key}-bucket",
+                plan.resource_name(name),
                 project=project,
                 location=gcp.region,
                 bucket_id=bucket_id,
-                retention_days=days,
-                # Irreversible: a locked bucket's retention can never be shortened and the bucket is
-                # deleted only when empty, so nobody can purge audit records early.
-                locked=audit_bucket_locked(key, settings.is_production),
-                description=f"{cluster}: {key} records, kept {days} days",
-                opts=stateful,
+                retention_days=plan.retention_days,
+                # Irreversible: a locked bucket's retention can never be changed (neither shortened nor
+                # raised) and the bucket is deleted only when empty, so nobody can purge audit records
+                # early. A different retention takes a new generation (logging.auditBucketGeneration).
+                locked=plan.locked,
+                # No retention in the description: a locked bucket's description would pin it too.
+                description=f"{cluster}: {key} records (todo-observability)",
+                opts=pulumi.ResourceOptions.merge(gcp_opts, bucket_resource_options(plan, settings.is_production)),
             )
             self.sinks[key] = gcp_logging.ProjectSink(
                 f"{name}-{key}-sink",
@@ -98,14 +162,28 @@ class GcpLogSink(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=providers.gcp, depends_on=[self.buckets[key]]),
             )
         # Project exclusions apply to the _Default sink only: our routed logs are not stored twice.
+        # Only after the sinks exist: an entry excluded before a sink routes it is stored nowhere.
         self.default_exclusion = gcp_logging.ProjectExclusion(
             f"{name}-default-exclusion",
             project=project,
             name=f"{cluster}-fluent-bit-logs",
             description=f"{cluster}: Fluent Bit's logs are routed to their own buckets",
             filter=" OR ".join(f"({log_filter})" for log_filter in filters.values()),
-            opts=gcp_opts,
+            opts=pulumi.ResourceOptions(parent=self, provider=providers.gcp, depends_on=list(self.sinks.values())),
         )
+
+        # Custom buckets are searched only through their views: the saved queries run in this scope.
+        views = [view_name(project, gcp.region, plan.bucket_id) for plan in bucket_plan.values()]
+        self.log_scope = gcp_logging.LogScope(
+            f"{name}-log-scope",
+            parent=f"projects/{project}",
+            location="global",
+            name=log_scope_name(project, cluster),
+            resource_names=views,
+            description=f"{cluster}: the container and audit buckets of todo-observability",
+            opts=pulumi.ResourceOptions(parent=self, provider=providers.gcp, depends_on=list(self.buckets.values())),
+        )
+        scope_id = log_scope_name(project, cluster).rsplit("/", 1)[1]
 
         self.saved_queries = [
             gcp_logging.SavedQuery(
@@ -114,7 +192,7 @@ class GcpLogSink(pulumi.ComponentResource):
                 location="global",
                 name=f"{cluster}-{query.key}",
                 display_name=f"{query.title} ({cluster})",
-                description=f"todo-observability ({cluster})",
+                description=f"todo-observability ({cluster}); run it in the log scope {scope_id}",
                 visibility="SHARED",
                 logging_query={"filter": query.query},
                 opts=gcp_opts,
@@ -130,17 +208,30 @@ class GcpLogSink(pulumi.ComponentResource):
             project=project,
             opts=gcp_opts,
         )
-        needs = ["logs", "traces"] if settings.tracing.backend == "cloud-trace" else ["logs"]
-        self.reader_roles = [
-            projects.IAMMember(
-                f"{name}-grafana-reader-{need}",
-                project=project,
-                role=READER_ROLES[need],
+        # roles/logging.viewer would read only _Required and _Default (other workloads' logs, not ours).
+        self.reader_roles: list[pulumi.CustomResource] = [
+            gcp_logging.LogViewIamMember(
+                f"{name}-grafana-reader-{key}-view",
+                parent=f"projects/{project}",
+                location=gcp.region,
+                bucket=bucket.bucket_id,
+                name=ALL_LOGS_VIEW,
+                role=VIEW_ACCESSOR_ROLE,
                 member=service_account_member(self.reader.email),
                 opts=gcp_opts,
             )
-            for need in needs
+            for key, bucket in self.buckets.items()
         ]
+        if settings.tracing.backend == "cloud-trace":
+            self.reader_roles.append(
+                projects.IAMMember(
+                    f"{name}-grafana-reader-traces",
+                    project=project,
+                    role=TRACES_READER_ROLE,
+                    member=service_account_member(self.reader.email),
+                    opts=gcp_opts,
+                )
+            )
         self.reader_workload_identity = serviceaccount.IAMMember(
             f"{name}-grafana-reader-workload-identity",
             service_account_id=self.reader.name,
@@ -155,7 +246,11 @@ class GcpLogSink(pulumi.ComponentResource):
             outputs=pulumi.Output.from_input(stackdriver_outputs(cluster, location, LOGS_LOG_NAME, AUDIT_LOG_NAME)),
             service_account_annotations={WORKLOAD_IDENTITY_ANNOTATION: self.writer.email},
             grafana=GrafanaInputs(
-                datasources=[cloud_logging_datasource(project)],
+                datasources=[
+                    cloud_logging_datasource(
+                        project, [f"{gcp.region}/buckets/{plan.bucket_id}" for plan in bucket_plan.values()]
+                    )
+                ],
                 plugins=[CLOUD_LOGGING_PLUGIN],
                 service_account_annotations={WORKLOAD_IDENTITY_ANNOTATION: self.reader.email},
                 depends_on=[*self.reader_roles, self.reader_workload_identity],

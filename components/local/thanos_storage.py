@@ -19,6 +19,7 @@ from pulumi_kubernetes.core.v1 import (
     PersistentVolumeClaimVolumeSourceArgs,
     PodSpecArgs,
     PodTemplateSpecArgs,
+    ProbeArgs,
     ResourceRequirementsArgs,
     Secret,
     SecretKeySelectorArgs,
@@ -26,6 +27,7 @@ from pulumi_kubernetes.core.v1 import (
     Service,
     ServicePortArgs,
     ServiceSpecArgs,
+    TCPSocketActionArgs,
     VolumeArgs,
     VolumeMountArgs,
     VolumeResourceRequirementsArgs,
@@ -129,6 +131,17 @@ class LocalObjectStore(pulumi.ComponentResource):
                                     from_secret("ROOT_SECRET_ACCESS_KEY", "secret-key"),
                                 ],
                                 ports=[ContainerPortArgs(name="s3", container_port=LOCAL_STORE_PORT)],
+                                # TCP on the S3 port: any HTTP request without a signature is answered
+                                # 403, which an httpGet probe would count as a failure.
+                                readiness_probe=ProbeArgs(
+                                    tcp_socket=TCPSocketActionArgs(port="s3"), period_seconds=10, failure_threshold=3
+                                ),
+                                liveness_probe=ProbeArgs(
+                                    tcp_socket=TCPSocketActionArgs(port="s3"),
+                                    initial_delay_seconds=10,
+                                    period_seconds=20,
+                                    failure_threshold=3,
+                                ),
                                 volume_mounts=[data_mount],
                                 security_context=SecurityContextArgs(allow_privilege_escalation=False),
                                 resources=ResourceRequirementsArgs(
