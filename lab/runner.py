@@ -34,8 +34,15 @@ from lab.simulator import Simulator, TodoSystem
 from lab.sinks import LOOPBACK, DeliveryLog, SmtpSink, WebhookSink
 from tools.stackfile import ROOT, stack_settings
 
-PROMETHEUS_BINARY = "/usr/bin/prometheus"
-ALERTMANAGER_BINARY = "/usr/bin/prometheus-alertmanager"
+# Debian installs the servers as /usr/bin/prometheus and /usr/bin/prometheus-alertmanager; Homebrew as
+# prometheus and alertmanager on PATH (scripts/ensure_tools.py checks the same names).
+PROMETHEUS_BINARY = shutil.which("prometheus") or "/usr/bin/prometheus"
+PROMTOOL_BINARY = shutil.which("promtool") or "/usr/bin/promtool"
+# The traffic-drop alert compares with the same time a day earlier (`offset 1d`).
+HISTORY_OFFSET_SECONDS = 86400
+ALERTMANAGER_BINARY = (
+    shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "/usr/bin/prometheus-alertmanager"
+)
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
 
@@ -136,6 +143,7 @@ class Lab:
                 "--cluster.listen-address=",
             ],
         )
+        self.backfill_yesterday(self.dir / "prometheus-data")
         prom_port = free_port()
         self.prometheus_url = f"http://{LOOPBACK}:{prom_port}"
         config = prometheus_config(rules_dir, am_port, self.simulator.scrape_targets())
@@ -152,6 +160,27 @@ class Lab:
         )
         self._wait_ready("alertmanager", f"{self.alertmanager_url}/-/ready")
         self._wait_ready("prometheus", f"{self.prometheus_url}/-/ready")
+
+    def backfill_yesterday(self, data_dir: Path) -> None:
+        """Writes the app pods' request counters of a day ago and of the last hour (lab/simulator.py
+        `history`) into Prometheus' data directory before it starts, so ServiceTrafficDrop has the history
+        it compares against; only for scenarios that set `history_request_rate` (the last hour of today's
+        traffic slows every other 5m and 1h window down to real time). Only the request counters."""
+        if not self.scenario.knobs.history_request_rate:
+            # No history asked for: like a new deployment, the traffic-drop alert has nothing to compare with.
+            return
+        history = self.dir / "history.om.txt"
+        history.write_text(self.system.history(time.time(), HISTORY_OFFSET_SECONDS, 15))
+        data_dir.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [PROMTOOL_BINARY, "tsdb", "create-blocks-from", "openmetrics", str(history), str(data_dir)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"backfilling the lab's history failed: {done.stdout}{done.stderr}")
 
     def _spawn(self, name: str, command: list[str]) -> None:
         log = (self.dir / f"{name}.log").open("wb")

@@ -10,6 +10,11 @@ class Knobs:
     """What the simulator produces. Rates are per second; a healthy day is the default."""
 
     request_rate: float = 20.0
+    # Per-service request rate (default `request_rate`), and what the same services received a day
+    # earlier (default: what they receive now): the lab backfills that day into Prometheus before it
+    # starts, so the traffic-drop alert has the history it compares against.
+    service_request_rate: dict[str, float] = field(default_factory=dict)
+    history_request_rate: dict[str, float] = field(default_factory=dict)
     # About 0.05% errors: well inside chat-api's 99.9% objective, as the app contract says of a good day.
     baseline_error_ratio: float = 0.0005
     error_ratio: dict[str, float] = field(default_factory=dict)
@@ -46,6 +51,18 @@ SCENARIOS: dict[str, Scenario] = {
             "chat-api-5xx",
             "chat-api answers 30% of requests with 5xx: a critical page to PagerDuty and Slack, never e-mail.",
             Knobs(error_ratio={"chat-api": 0.30}),
+        ),
+        Scenario(
+            "traffic-drop",
+            "chat-api receives 1% of yesterday's requests at this hour (broken ingress); pods up, no errors: "
+            "ServiceTrafficDrop pages. Start the lab with it: the backfilled day is taken at start.",
+            Knobs(service_request_rate={"chat-api": 0.2}, history_request_rate={"chat-api": 20.0}),
+        ),
+        Scenario(
+            "low-traffic",
+            "notification-service gets 3 requests a minute and fails one in ten: the 5xx ratio is over 5%, but "
+            "fewer than errorRateMinFailedRequests failures in 5 minutes: nothing fires.",
+            Knobs(service_request_rate={"notification-service": 0.05}, error_ratio={"notification-service": 0.1}),
         ),
         Scenario(
             "consumer-lag",

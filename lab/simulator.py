@@ -208,11 +208,10 @@ class TodoSystem:
             app.up = running
         if not running:
             return
-        rate = knobs.request_rate * dt
+        rate = self.request_rate(service.name) * dt
         error_ratio = knobs.error_ratio.get(service.name, knobs.baseline_error_ratio)
         latency = knobs.latency_seconds.get(service.name, knobs.baseline_latency_seconds)
-        handlers = list(service.critical_routes or [r for r in service.routes if r not in ("/healthz", "/readyz")])
-        handlers = [h for h in handlers if h != service.metrics_path] or ["/"]
+        handlers = self.user_handlers(service)
         if app is not None:
             for handler in handlers:
                 per_handler = rate / len(handlers)
@@ -242,6 +241,47 @@ class TodoSystem:
         if sidecar_up:
             self._dapr(dapr, service, dt, error_ratio, latency)
 
+    def request_rate(self, service: str) -> float:
+        return self.knobs.service_request_rate.get(service, self.knobs.request_rate)
+
+    @staticmethod
+    def user_handlers(service: ServiceSettings) -> list[str]:
+        handlers = list(service.critical_routes or [r for r in service.routes if r not in ("/healthz", "/readyz")])
+        return [h for h in handlers if h != service.metrics_path] or ["/"]
+
+    def history(self, now: float, day_seconds: float, step: float) -> str:
+        """OpenMetrics text of the app pods' request counters, labelled exactly as the lab's scrape labels
+        them, for `promtool tsdb create-blocks-from`: the same hours a day earlier (from an hour before to
+        three hours after this moment) at the scenario's `history_request_rate`, and the last hour up to
+        now at today's rate, so 5m and 1h rates are real from the first scrape (a range with only seconds
+        of data is not a rate)."""
+        knobs = self.knobs
+        # (start, span, request rates, error ratios): yesterday healthy, the last hour as the scenario is now.
+        windows = (
+            (now - day_seconds - 3600, 4 * 3600, knobs.history_request_rate, {}),
+            (now - 3600, 3600 - 2 * step, {}, knobs.error_ratio),
+        )
+        lines = []
+        for service in self.services:
+            app = self.targets.get(f"app-{service.name}")
+            if app is None:
+                continue
+            handlers = self.user_handlers(service)
+            for handler in handlers:
+                for status in ("2xx", "5xx"):
+                    labels = {**app.labels, "handler": handler, "method": "POST", "status": status}
+                    rendered = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+                    for start, span, rates, errors in windows:
+                        rate = rates.get(service.name, self.request_rate(service.name))
+                        failing = errors.get(service.name, knobs.baseline_error_ratio)
+                        share = failing if status == "5xx" else 1 - failing
+                        per_step = rate / len(handlers) * share * step
+                        lines += [
+                            f"http_requests_total{{{rendered}}} {i * per_step!r} {start + i * step:.3f}"
+                            for i in range(int(span // step) + 1)
+                        ]
+        return "\n".join([*lines, "# EOF", ""])
+
     def _chat(self, app: Target, rate: float, error_ratio: float, latency: float) -> None:
         for outcome, share in (("ok", 1 - error_ratio), ("error", error_ratio), ("timeout", 0.0)):
             app.add("todo_chat_requests_total", labels_of(outcome=outcome), rate * share)
@@ -263,7 +303,7 @@ class TodoSystem:
         knobs = self.knobs
         app_id = service.name
         pubsub = self.settings.kafka.pubsub_component
-        requests = knobs.request_rate * dt
+        requests = self.request_rate(app_id) * dt
         for status, share in (("200", 1 - error_ratio), ("500", error_ratio)):
             dapr.add(
                 "dapr_http_server_request_count",

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dashboards import uids
-from rules.model import Alert, Recording, RuleGroup, any_of, regex_literal
+from rules.model import Alert, Recording, RuleGroup, any_of, events_in, regex_literal, with_evidence
 from settings.model import ServiceSettings, StackSettings
 
-# Long enough to ride out one failed scrape or a rolling restart, short enough to page within minutes.
-ERROR_RATIO_FOR = "2m"
+# One evaluation more than the window: rides out a single odd scrape, and a hard outage still pages
+# within two minutes (the minimum-evidence guard, not a long `for`, keeps quiet services from paging).
+ERROR_RATIO_FOR = "1m"
 FAILURE_RATIO_FOR = "5m"
+# Traffic drop: the current rate is a 5m rate (the baseline a day / a week earlier too); held for 3m, a
+# ~99% drop pages in about 8 minutes and a dip of a few minutes (an ingress reload) never does.
+TRAFFIC_WINDOW = "5m"
+TRAFFIC_DROP_FOR = "3m"
+TRAFFIC_BASELINES = ("1d", "1w")
 
 
 def probe_and_scrape_paths(service: ServiceSettings) -> list[str]:
@@ -49,10 +55,19 @@ def build(settings: StackSettings) -> list[RuleGroup]:
             ),
         ]
     for service in instrumented:
+        own = f'service="{service.name}", handler!~"{any_of(probe_and_scrape_paths(service))}"'
+        by = "namespace, service"
         rules.append(
             Alert(
                 "ServiceHighErrorRate",
-                f'{error_ratio_record(window)}{{service="{service.name}"}} * 100 > {t.error_rate_percent:g}',
+                with_evidence(
+                    f'{error_ratio_record(window)}{{service="{service.name}"}} * 100 > {t.error_rate_percent:g}',
+                    by,
+                    events_in(f'http_requests_total{{{own}, status="5xx"}}', window, by),
+                    t.error_rate_min_failed_requests,
+                    f"sum by ({by}) (rate(http_requests_total{{{own}}}[{window}]))",
+                    t.error_rate_min_requests_per_second,
+                ),
                 severity="critical" if service.critical else "warning",
                 duration=ERROR_RATIO_FOR,
                 labels={"service": service.name},
@@ -60,7 +75,8 @@ def build(settings: StackSettings) -> list[RuleGroup]:
                 description=(
                     f'{{{{ $value | printf "%.2f" }}}}% of {service.name} requests in namespace '
                     f"{{{{ $labels.namespace }}}} failed with a 5xx over the last {window} "
-                    f"(threshold {t.error_rate_percent:g}%)."
+                    f"(threshold {t.error_rate_percent:g}%, and at least {t.error_rate_min_failed_requests} "
+                    "failed requests)."
                 ),
                 dashboard=uids.OVERVIEW,
             )
@@ -83,9 +99,57 @@ def build(settings: StackSettings) -> list[RuleGroup]:
                 dashboard=uids.OVERVIEW,
             )
         )
+    rules += traffic_drop_alerts(settings)
     if any(s.kind == "api" for s in settings.services):
         rules += chat_alerts(settings)
     return [RuleGroup("application", rules)] if rules else []
+
+
+def traffic_drop_alerts(settings: StackSettings) -> list[Recording | Alert]:
+    """The fourth golden signal for the critical APIs: a sudden drop of user requests (a broken ingress or
+    frontend) while the pods stay up, ready and error-free. Judged against the same time a day and a week
+    earlier, each only where it exists and was at least the floor (quiet nights and a new deployment
+    without history are never judged). The frontend exposes no request metrics: it is not watched here
+    (its probes' SLO is), and chat-api's drop is what a broken frontend or ingress looks like."""
+    t = settings.alerting.thresholds
+    keep = round(1 - t.traffic_drop_percent / 100, 6)
+    floor = t.traffic_drop_min_requests_per_second
+    by = "namespace, service"
+    alerts: list[Recording | Alert] = []
+    for service in (s for s in settings.services if s.critical and s.exposes_metrics):
+        selector = (
+            f'http_requests_total{{service="{service.name}", handler!~"{any_of(probe_and_scrape_paths(service))}"}}'
+        )
+        now = f"sum by ({by}) (rate({selector}[{TRAFFIC_WINDOW}]))"
+        day, week = (
+            f"(sum by ({by}) (rate({selector}[{TRAFFIC_WINDOW}] offset {o})) >= {floor:g})" for o in TRAFFIC_BASELINES
+        )
+        dropped_vs_day = f"{now}\n< on ({by})\n{keep:g} * {day}"
+        dropped_vs_week = f"{now}\n< on ({by})\n{keep:g} * {week}"
+        not_dropped_vs_week = f"{now}\n>= on ({by})\n{keep:g} * {week}"
+        expr = (
+            f"(\n{dropped_vs_day}\nunless on ({by})\n({not_dropped_vs_week})\n)\n"
+            f"or\n(\n{dropped_vs_week}\nunless on ({by})\n{day}\n)"
+        )
+        alerts.append(
+            Alert(
+                "ServiceTrafficDrop",
+                expr,
+                severity="critical",
+                duration=TRAFFIC_DROP_FOR,
+                labels={"service": service.name},
+                summary=f"{service.name} receives almost no requests",
+                description=(
+                    f"{service.name} in namespace {{{{ $labels.namespace }}}} receives "
+                    '{{ $value | printf "%.2f" }} '
+                    f"requests/s, less than {100 - t.traffic_drop_percent:g}% of the same time a day and a week "
+                    f"earlier (where that was at least {floor:g} requests/s): users cannot reach it (ingress, DNS, "
+                    "frontend) although its pods are up."
+                ),
+                dashboard=uids.OVERVIEW,
+            )
+        )
+    return alerts
 
 
 def chat_alerts(settings: StackSettings) -> list[Recording | Alert]:
@@ -94,10 +158,18 @@ def chat_alerts(settings: StackSettings) -> list[Recording | Alert]:
     return [
         Alert(
             "ChatRequestsFailing",
-            'sum by (namespace, service, outcome) (rate(todo_chat_requests_total{outcome=~"error|timeout"}[5m]))\n'
-            "/ ignoring (outcome) group_left\n"
-            "sum by (namespace, service) (rate(todo_chat_requests_total[5m])) * 100\n"
-            f"> {t.error_rate_percent:g}",
+            with_evidence(
+                'sum by (namespace, service, outcome) (rate(todo_chat_requests_total{outcome=~"error|timeout"}[5m]))\n'
+                "/ ignoring (outcome) group_left\n"
+                "sum by (namespace, service) (rate(todo_chat_requests_total[5m])) * 100\n"
+                f"> {t.error_rate_percent:g}",
+                "namespace, service, outcome",
+                events_in('todo_chat_requests_total{outcome=~"error|timeout"}', "5m", "namespace, service, outcome"),
+                t.error_rate_min_failed_requests,
+                "sum by (namespace, service) (rate(todo_chat_requests_total[5m]))",
+                t.error_rate_min_requests_per_second,
+                rate_on="namespace, service",
+            ),
             severity="critical",
             duration=FAILURE_RATIO_FOR,
             summary="Chat requests end in {{ $labels.outcome }} above " + f"{t.error_rate_percent:g}%",
@@ -110,9 +182,16 @@ def chat_alerts(settings: StackSettings) -> list[Recording | Alert]:
         ),
         Alert(
             "AgentToolCallsFailing",
-            'sum by (namespace, service, tool) (rate(todo_agent_tool_calls_total{outcome="error"}[5m]))\n'
-            "/\nsum by (namespace, service, tool) (rate(todo_agent_tool_calls_total[5m])) * 100\n"
-            f"> {t.error_rate_percent:g}",
+            with_evidence(
+                'sum by (namespace, service, tool) (rate(todo_agent_tool_calls_total{outcome="error"}[5m]))\n'
+                "/\nsum by (namespace, service, tool) (rate(todo_agent_tool_calls_total[5m])) * 100\n"
+                f"> {t.error_rate_percent:g}",
+                "namespace, service, tool",
+                events_in('todo_agent_tool_calls_total{outcome="error"}', "5m", "namespace, service, tool"),
+                t.error_rate_min_failed_requests,
+                "sum by (namespace, service, tool) (rate(todo_agent_tool_calls_total[5m]))",
+                t.error_rate_min_requests_per_second,
+            ),
             severity="warning",
             duration=FAILURE_RATIO_FOR,
             summary="Agent tool {{ $labels.tool }} fails above " + f"{t.error_rate_percent:g}%",

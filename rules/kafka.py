@@ -4,7 +4,7 @@ alerts and the Kafka dashboard read, and the alerts on lag, processing time, dro
 from __future__ import annotations
 
 from dashboards import uids
-from rules.model import Alert, Recording, RuleGroup, any_of, as_service, events_in
+from rules.model import Alert, Recording, RuleGroup, any_of, as_service, events_in, with_evidence
 from settings.model import StackSettings
 
 LAG = "kafka:consumergroup_lag:sum"
@@ -18,7 +18,11 @@ PROCESSING_P95_MS = "dapr:pubsub_ingress_latency_ms:p95_5m"
 
 # A consumer that falls behind during a deploy catches up within minutes; lag that lasts is real.
 LAG_FOR = "10m"
-STALLED_FOR = "10m"
+# Stalled = not one committed offset in the 5m consume-rate window, held 3m more: a hung consumer is
+# reported about 8 minutes after its last commit, while a rebalance (consumption paused for a minute or
+# two, then the backlog drains) never empties the 5m window.
+STALLED_FOR = "3m"
+STALLED_AFTER = "8m"
 BROKER_FOR = "5m"
 PUBSUB_FOR = "5m"
 DROP_WINDOW = "10m"
@@ -100,7 +104,7 @@ def lag_alerts(settings: StackSettings) -> list[Alert]:
             summary="Consumer group {{ $labels.consumergroup }} has stopped consuming {{ $labels.topic }}",
             description=(
                 "{{ $labels.consumergroup }} has {{ $value }} unconsumed messages on {{ $labels.topic }} and "
-                f"has not committed a single offset for {STALLED_FOR}: the subscriber is hung or every "
+                f"has not committed a single offset for about {STALLED_AFTER}: the subscriber is hung or every "
                 "delivery fails, and these events are not processed."
             ),
             dashboard=uids.KAFKA,
@@ -144,8 +148,15 @@ def processing_alerts(settings: StackSettings) -> list[Alert]:
         ),
         Alert(
             "DaprPubsubRetriesHigh",
-            f'{INGRESS_RATE}{{process_status="retry"}}\n/ ignoring (process_status)\n'
-            f"sum without (process_status) ({INGRESS_RATE}) * 100 > {ratio:g}",
+            with_evidence(
+                f'{INGRESS_RATE}{{process_status="retry"}}\n/ ignoring (process_status)\n'
+                f"sum without (process_status) ({INGRESS_RATE}) * 100 > {ratio:g}",
+                "namespace, app_id, topic",
+                f'{INGRESS_RATE}{{process_status="retry"}} * 300',
+                t.error_rate_min_failed_requests,
+                f"sum without (process_status) ({INGRESS_RATE})",
+                t.error_rate_min_requests_per_second,
+            ),
             severity="warning",
             duration=PUBSUB_FOR,
             summary="{{ $labels.service }} asks Dapr to retry {{ $labels.topic }} messages",
@@ -157,7 +168,14 @@ def processing_alerts(settings: StackSettings) -> list[Alert]:
         ),
         Alert(
             "KafkaProducerErrors",
-            f"{PRODUCER_ERRORS}\n/\n({PUBLISH_RATE} > 0) * 100 > {ratio:g}",
+            with_evidence(
+                f"{PRODUCER_ERRORS}\n/\n({PUBLISH_RATE} > 0) * 100 > {ratio:g}",
+                "namespace, app_id, topic",
+                f"{PRODUCER_ERRORS} * 300",
+                t.error_rate_min_failed_requests,
+                PUBLISH_RATE,
+                t.error_rate_min_requests_per_second,
+            ),
             severity="critical",
             duration=PUBSUB_FOR,
             summary="{{ $labels.service }} fails to publish to {{ $labels.topic }}",

@@ -6,12 +6,15 @@ spelled one way everywhere.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from settings.model import ServiceSettings
 
 Severity = Literal["critical", "warning", "info"]
+
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 # Characters RE2 treats as syntax; label values from config are matched literally.
 _REGEX_SYNTAX = set(r".+*?()[]{}|^$\\")
@@ -74,6 +77,11 @@ class RuleGroup:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": f"todo.{self.name}", "rules": [r.to_dict() for r in self.rules]}
+
+
+def seconds(duration: str) -> int:
+    """A Prometheus duration (`5m`, `1h30m`) in whole seconds."""
+    return round(sum(float(n) * _UNIT_SECONDS[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", duration)))
 
 
 def regex_literal(value: str) -> str:
@@ -142,3 +150,22 @@ def events_in(selector: str, window: str, by: str) -> str:
     grown = f"{total} (increase({selector}[{window}]))"
     appeared = f"{total} {new_series(selector, window)}"
     return f"(\n  {grown}\n  + {appeared}\n  or {grown}\n  or {appeared}\n)"
+
+
+def with_evidence(
+    expr: str,
+    on: str,
+    failed: str,
+    min_failed: int,
+    total_rate: str = "",
+    min_rate: float = 0.0,
+    rate_on: str = "",
+) -> str:
+    """`expr` (a ratio alert) only where there is enough evidence: at least `min_failed` failed events
+    (`failed`, a count over the alert's window) and, when `min_rate` > 0, at least `min_rate` events per
+    second (`total_rate`). A quiet service that fails one request now and then is not an incident; the
+    same service failing every request still is, because its failures add up to `min_failed`."""
+    guarded = f"(\n{expr}\n)\nand on ({on})\n(\n{failed}\n) >= {min_failed}"
+    if min_rate > 0 and total_rate:
+        guarded += f"\nand on ({rate_on or on})\n(\n{total_rate}\n) >= {min_rate:g}"
+    return guarded

@@ -55,7 +55,8 @@ def fluent_bit_alerts() -> list[Alert]:
             summary="Fluent Bit output {{ $labels.name }} has retried without a break for 2h on {{ $labels.pod }}",
             description=(
                 "Fluent Bit output {{ $labels.name }} on {{ $labels.pod }} has retried chunks for "
-                f"{STUCK_FOR} without a break: the destination has been down that long, or it rejects a "
+                f"{STUCK_FOR} without a break ({{{{ $value | printf `%.3g` }}}} retries a second now): the destination "
+                "has been down that long, or it rejects a "
                 "chunk for good (azure_logs_ingestion retries every non-2xx answer, 400 and 413 included). "
                 "Such a chunk stays in the node's buffer until it is evicted to make room: its logs are lost then."
             ),

@@ -8,26 +8,33 @@ three days of raw request counters.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dashboards import uids
 from render.blackbox import PROBE_JOB
 from rules.application import critical_handlers, probe_and_scrape_paths
-from rules.model import Alert, Recording, RuleGroup, any_of, bucket_label, events_in
+from rules.model import Alert, Recording, RuleGroup, any_of, bucket_label, events_in, seconds
 from settings.model import ServiceSettings, StackSettings
 
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 ERRORS = "slo:sli_errors:rate5m"
 EVENTS = "slo:sli_events:rate5m"
+# The page's long window straight from the raw series: a `sum_over_time` of 5m rates would see a new
+# outage only as the 5m rates ramp up (about 3 minutes to 14.4x over 1h); the raw 1h rate crosses it
+# after one minute of a total outage. Longer windows stay `sum_over_time`s (cheap; they are not pages'
+# onset-critical windows).
+RAW_WINDOWS = ("1h",)
 OBJECTIVE = "slo:objective:ratio"
 BUDGET = "slo:error_budget:ratio"
 PAGE_MIN_ERROR_RATIO = "slo:page_min_error:ratio_rate5m"
 RATE_WINDOW = "5m"
 RATE_WINDOW_SECONDS = 300
 # A probe SLI counts two probes a minute: two failed probes in an hour already burn 14.4x. A page
-# needs the service failing for 3 of the last 5 minutes too, so a blip of a minute or two (a rolling
-# restart, one slow answer) never pages, and a real outage still pages within about 5 minutes.
-PROBE_PAGE_MIN_ERROR_RATIO = 0.6
+# needs the service failing for 2 of the last 5 minutes too, so a blip of up to 90 s (a rolling
+# restart, one slow answer: at most 3 failed probes of 10) never pages, and a hard outage still pages
+# within 2 minutes (4 to 5 failed probes).
+PROBE_PAGE_MIN_ERROR_RATIO = 0.4
 
 
 def ratio_record(window: str) -> str:
@@ -52,8 +59,10 @@ class BurnRateAlert:
 
 # A page spends 2% (1h) or 5% (6h) of a 30-day budget before it fires; a ticket 10% (1d, 3d).
 BURN_RATE_ALERTS = (
+    # No `for` on the page (SRE Workbook): the short window is the reset guard, and a hard outage pages
+    # at the first evaluation where both windows burn 14.4x.
     BurnRateAlert(
-        "SloErrorBudgetFastBurn", "critical", "2m", "page", (BurnRate(14.4, "1h", "5m"), BurnRate(6, "6h", "30m"))
+        "SloErrorBudgetFastBurn", "critical", "0s", "page", (BurnRate(14.4, "1h", "5m"), BurnRate(6, "6h", "30m"))
     ),
     BurnRateAlert(
         "SloErrorBudgetSlowBurn", "warning", "15m", "ticket", (BurnRate(3, "1d", "2h"), BurnRate(1, "3d", "6h"))
@@ -66,10 +75,19 @@ class Sli:
     service: ServiceSettings
     kind: str
     objective: float
-    events: str
-    errors: str
+    # Events and bad events per second over a window, from the raw series.
+    events_over: Callable[[str], str]
+    errors_over: Callable[[str], str]
     # Minimum 5-minute error ratio a page also needs (0: none); see PROBE_PAGE_MIN_ERROR_RATIO.
     page_min_error_ratio: float = 0.0
+
+    @property
+    def events(self) -> str:
+        return self.events_over(RATE_WINDOW)
+
+    @property
+    def errors(self) -> str:
+        return self.errors_over(RATE_WINDOW)
 
     @property
     def slo(self) -> str:
@@ -80,10 +98,10 @@ class Sli:
         return {"slo": self.slo, "sli": self.kind, "service": self.service.name, "namespace": self.service.namespace}
 
 
-def per_second(selector: str) -> str:
-    """Events per second over the rate window, counting the first events of a newly created series
+def per_second(selector: str, window: str = RATE_WINDOW) -> str:
+    """Events per second over `window`, counting the first events of a newly created series
     (clients create a labelled counter, e.g. Dapr's `process_status="drop"`, only at its first event)."""
-    return f"{events_in(selector, RATE_WINDOW, '')}\n/ {RATE_WINDOW_SECONDS}"
+    return f"{events_in(selector, window, '')}\n/ {seconds(window)}"
 
 
 def measured_by_dapr(service: ServiceSettings) -> bool:
@@ -94,19 +112,32 @@ def measured_by_dapr(service: ServiceSettings) -> bool:
 def availability(service: ServiceSettings) -> Sli | None:
     if measured_by_dapr(service):
         selector = f'app_id="{service.name}"'
-        events = per_second(f"dapr_component_pubsub_ingress_count{{{selector}}}")
-        errors = per_second(f'dapr_component_pubsub_ingress_count{{{selector}, process_status="drop"}}')
+        good_or_bad = f"dapr_component_pubsub_ingress_count{{{selector}}}"
+        bad = f'dapr_component_pubsub_ingress_count{{{selector}, process_status="drop"}}'
     elif service.exposes_metrics:
         selector = f'service="{service.name}", handler!~"{any_of(probe_and_scrape_paths(service))}"'
-        events = per_second(f"http_requests_total{{{selector}}}")
-        errors = per_second(f'http_requests_total{{{selector}, status="5xx"}}')
+        good_or_bad = f"http_requests_total{{{selector}}}"
+        bad = f'http_requests_total{{{selector}, status="5xx"}}'
     else:
         # No request metrics (the Next.js frontend): the blackbox probes of its health path are the events.
-        selector = f'job="{PROBE_JOB}", service="{service.name}"'
-        events = f"sum(count_over_time(probe_success{{{selector}}}[{RATE_WINDOW}]))"
-        errors = f"{events} - sum(sum_over_time(probe_success{{{selector}}}[{RATE_WINDOW}]))"
-        return Sli(service, "availability", service.slo.availability, events, errors, PROBE_PAGE_MIN_ERROR_RATIO)
-    return Sli(service, "availability", service.slo.availability, events, errors)
+        probes = f'probe_success{{job="{PROBE_JOB}", service="{service.name}"}}'
+
+        def probe_events(window: str) -> str:
+            return f"sum(count_over_time({probes}[{window}])) / {seconds(window)}"
+
+        def probe_errors(window: str) -> str:
+            return f"{probe_events(window)} - sum(sum_over_time({probes}[{window}])) / {seconds(window)}"
+
+        return Sli(
+            service, "availability", service.slo.availability, probe_events, probe_errors, PROBE_PAGE_MIN_ERROR_RATIO
+        )
+    return Sli(
+        service,
+        "availability",
+        service.slo.availability,
+        lambda window: per_second(good_or_bad, window),
+        lambda window: per_second(bad, window),
+    )
 
 
 def latency(service: ServiceSettings) -> Sli | None:
@@ -116,8 +147,8 @@ def latency(service: ServiceSettings) -> Sli | None:
     if measured_by_dapr(service):
         selector = f'app_id="{service.name}"'
         le = bucket_label(slo.latency_threshold_seconds * 1000)
-        events = per_second(f"dapr_component_pubsub_ingress_latencies_count{{{selector}}}")
-        fast = per_second(f'dapr_component_pubsub_ingress_latencies_bucket{{{selector}, le=~"{le}"}}')
+        count = f"dapr_component_pubsub_ingress_latencies_count{{{selector}}}"
+        fast = f'dapr_component_pubsub_ingress_latencies_bucket{{{selector}, le=~"{le}"}}'
     elif service.exposes_metrics:
         handlers = (
             f'handler=~"{critical_handlers(service)}"'
@@ -126,11 +157,17 @@ def latency(service: ServiceSettings) -> Sli | None:
         )
         selector = f'service="{service.name}", {handlers}'
         le = bucket_label(slo.latency_threshold_seconds)
-        events = per_second(f"http_request_duration_seconds_count{{{selector}}}")
-        fast = per_second(f'http_request_duration_seconds_bucket{{{selector}, le=~"{le}"}}')
+        count = f"http_request_duration_seconds_count{{{selector}}}"
+        fast = f'http_request_duration_seconds_bucket{{{selector}, le=~"{le}"}}'
     else:
         return None
-    return Sli(service, "latency", slo.latency, events, f"({events})\n-\n({fast})")
+    return Sli(
+        service,
+        "latency",
+        slo.latency,
+        lambda window: per_second(count, window),
+        lambda window: f"({per_second(count, window)})\n-\n({per_second(fast, window)})",
+    )
 
 
 def slis(settings: StackSettings) -> list[Sli]:
@@ -138,12 +175,26 @@ def slis(settings: StackSettings) -> list[Sli]:
     return [s for s in found if s is not None]
 
 
+def events_record(window: str) -> str:
+    return f"slo:sli_events:rate{window}"
+
+
+def errors_record(window: str) -> str:
+    return f"slo:sli_errors:rate{window}"
+
+
 def sli_recordings(sli: Sli) -> list[Recording]:
     budget = round(1 - sli.objective, 10)
     recordings = [
-        Recording(EVENTS, sli.events, sli.labels),
-        # A service without a single bad event has no bad-event series at all: record 0 instead.
-        Recording(ERRORS, f"clamp_min({sli.errors}, 0) or vector(0)", sli.labels),
+        recording
+        for window in (RATE_WINDOW, *RAW_WINDOWS)
+        for recording in (
+            Recording(events_record(window), sli.events_over(window), sli.labels),
+            # A service without a single bad event has no bad-event series at all: record 0 instead.
+            Recording(errors_record(window), f"clamp_min({sli.errors_over(window)}, 0) or vector(0)", sli.labels),
+        )
+    ]
+    recordings += [
         Recording(OBJECTIVE, f"vector({sli.objective:g})", sli.labels),
         Recording(BUDGET, f"vector({budget:g})", sli.labels),
     ]
@@ -153,20 +204,26 @@ def sli_recordings(sli: Sli) -> list[Recording]:
 
 
 def window_recordings() -> list[Recording]:
-    first, *longer = WINDOWS
     return [
-        Recording(ratio_record(first), f"{ERRORS}\n/\n({EVENTS} > 0)"),
-        *(
-            Recording(
-                ratio_record(window),
-                f"sum_over_time({ERRORS}[{window}])\n/\n(sum_over_time({EVENTS}[{window}]) > 0)",
-            )
-            for window in longer
-        ),
+        Recording(ratio_record(window), f"{errors_record(window)}\n/\n({events_record(window)} > 0)")
+        if window in (RATE_WINDOW, *RAW_WINDOWS)
+        else Recording(
+            ratio_record(window),
+            f"sum_over_time({ERRORS}[{window}])\n/\n(sum_over_time({EVENTS}[{window}]) > 0)",
+        )
+        for window in WINDOWS
     ]
 
 
-def burn_rate_alerts() -> list[Alert]:
+def bad_events(window: str) -> str:
+    """Bad events of each SLO over a short window (the 5m rates' average times the window)."""
+    if window == RATE_WINDOW:
+        return f"{ERRORS} * {RATE_WINDOW_SECONDS}"
+    return f"avg_over_time({ERRORS}[{window}]) * {seconds(window)}"
+
+
+def burn_rate_alerts(settings: StackSettings) -> list[Alert]:
+    t = settings.alerting.thresholds
     alerts = []
     for spec in BURN_RATE_ALERTS:
         for rate in spec.burn_rates:
@@ -178,6 +235,14 @@ def burn_rate_alerts() -> list[Alert]:
             if spec.action == "page":
                 # Only SLOs with a minimum (probe SLIs) record one; the rest are never held back.
                 expr += f"\nunless on (slo)\n({ratio_record(RATE_WINDOW)} < on (slo) {PAGE_MIN_ERROR_RATIO})"
+            # Minimum evidence: a quiet service's one failed request in the short window is no burn.
+            expr += f"\nand on (slo)\n({bad_events(rate.short_window)}) >= {t.error_rate_min_failed_requests}"
+            if t.error_rate_min_requests_per_second > 0:
+                # Probe SLIs (two probes a minute) are exempt: their events are not requests.
+                expr += (
+                    f"\nand on (slo)\n({EVENTS} >= {t.error_rate_min_requests_per_second:g}"
+                    f" or on (slo) {PAGE_MIN_ERROR_RATIO})"
+                )
             alerts.append(
                 Alert(
                     spec.name,
@@ -210,4 +275,4 @@ def build(settings: StackSettings) -> list[RuleGroup]:
     if not found:
         return []
     base = [r for sli in found for r in sli_recordings(sli)]
-    return [RuleGroup("slo", [*base, *window_recordings(), *burn_rate_alerts()])]
+    return [RuleGroup("slo", [*base, *window_recordings(), *burn_rate_alerts(settings)])]

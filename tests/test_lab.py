@@ -35,6 +35,7 @@ from lab.configs import (
 from lab.runner import Lab
 from lab.scenarios import WORKER_NODE
 from lab.simulator import node_of, pod_name
+from lab.table import rows
 from render.alertmanager import render_alertmanager_config
 from tools.stackfile import ROOT, stack_settings
 
@@ -322,3 +323,42 @@ def test_ctrl_c_stops_the_lab_and_leaves_nothing_running() -> None:
     assert process.returncode == 0, text
     assert "(none left)" in text
     assert not any(_port_open(url) for url in urls)
+
+
+# ---- scenarios that need their own history (each starts its own lab) -------------------------------
+
+
+def test_traffic_drop_pages_against_the_same_hour_a_day_earlier() -> None:
+    """The lab backfills the same hours a day earlier at 20 req/s; chat-api now gets 0.2 req/s with pods up
+    and no errors: the rendered ServiceTrafficDrop pages (PagerDuty and Slack) and the live table shows it."""
+    with Lab(STACK, "traffic-drop") as lab:
+        baseline = lab.query(
+            'sum(rate(http_requests_total{service="chat-api", handler!~"/healthz|/readyz|/metrics"}[5m] offset 1d))'
+        )
+        assert baseline and abs(float(baseline[0]["value"][1]) - 20.0) < 1.0, baseline
+        lab.wait_for(
+            "ServiceTrafficDrop (chat-api) at PagerDuty and Slack",
+            lambda: {"pagerduty", "slack"} <= lab.log.receivers_of("ServiceTrafficDrop"),
+            SETTLE,
+        )
+        assert firing(lab)["ServiceTrafficDrop"] == {"critical"}
+        shown = [row for row in rows(lab) if row[0] == "ServiceTrafficDrop"]
+        assert shown and shown[0][1:4] == ("critical", "chat-api", "firing"), shown
+        assert "ServiceHighErrorRate" not in firing(lab)
+    assert lab.running() == []
+
+
+def test_a_quiet_service_failing_now_and_then_stays_silent() -> None:
+    """notification-service at 3 req/min failing one request in ten: its 5xx ratio is over 5%, but
+    fewer than errorRateMinFailedRequests (3) failures in 5 minutes, so nothing fires."""
+    with Lab(STACK, "low-traffic") as lab:
+        over = 'service:http_requests_5xx:ratio_rate5m{service="notification-service"} * 100 > 5'
+        lab.wait_for("notification-service's 5xx ratio over 5%", lambda: lab.query(over), SETTLE)
+        # ServiceHighErrorRate's `for` is 1m, 1 s in the lab: give it several evaluations.
+        time.sleep(5)
+        assert lab.query(over), "the ratio alone would fire"
+        assert "ServiceHighErrorRate" not in firing(lab)
+        quiet = [a for a in lab.prometheus_alerts() if a["labels"].get("service") == "notification-service"]
+        assert quiet == [], quiet
+        assert all(row[2] != "notification-service" for row in rows(lab)), rows(lab)
+    assert lab.running() == []
