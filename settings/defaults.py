@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from settings.schema import merge
+
+def merge(base: Any, override: Any) -> Any:
+    """Deep merge for maps; lists and scalars in `override` replace those in `base`."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = merge(base.get(key), value) if key in base else value
+        return merged
+    return override
+
+
+# Log retention a production stack must keep at least (settings.validation), and its default there.
+MIN_PRODUCTION_LOG_RETENTION_DAYS = 30
 
 WORKER_SLO = {"availability": 0.995, "latency": 0.99, "latencyThresholdSeconds": 2.0}
 
@@ -64,8 +76,8 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
             "alertmanagerReplicas": 3,
         },
         "tracing": {"collectorReplicas": 2, "samplingRate": 0.1},
-        "logging": {"retentionDays": 30, "auditRetentionDays": 365},
-        # Mandatory in production (settings/validation.py routing_problems): the Watchdog's heartbeat.
+        "logging": {"retentionDays": MIN_PRODUCTION_LOG_RETENTION_DAYS, "auditRetentionDays": 365},
+        # Mandatory in production (settings.validation routing_problems): the Watchdog's heartbeat.
         "alerting": {"receivers": {"deadMansSwitch": {"enabled": True}}},
     },
     "staging": {

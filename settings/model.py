@@ -1,143 +1,213 @@
-"""The typed stack configuration: one frozen dataclass per `todo-observability:<section>`.
+"""The typed stack configuration: one frozen pydantic dataclass per `todo-observability:<section>`.
 
-Field names are snake_case; users write the camelCase form (`retention_days` -> `retentionDays`).
-Defaults that depend on the cloud or the environment live in `settings.defaults`, not here.
+Field names are snake_case; users write the camelCase form (`retention_days` -> `retentionDays`, the
+alias generator). Unknown keys are errors (`extra="forbid"`), every number has a lower and an upper
+bound, and every string with a form has a type from `settings.fields` that says it in words.
+Defaults live here; those that depend on the cloud or the environment are the overlays in
+`settings.defaults`. Rules that span several keys are model validators (`StackSettings._cross_field`,
+rules in `settings.validation`).
 """
 
-from __future__ import annotations
+from dataclasses import field as dataclass_field
+from typing import Any, Literal
 
-from dataclasses import dataclass, field
-from typing import Literal
+from pydantic import ConfigDict, Field, ValidationInfo, model_validator
+from pydantic.alias_generators import to_camel
+from pydantic.dataclasses import dataclass
 
-from settings.schema import DURATION_PATTERN, constraint
+from settings.fields import (
+    BootstrapServers,
+    CpuQuantity,
+    DnsLabel,
+    Duration,
+    Email,
+    Flag,
+    Guid,
+    HostName,
+    HostPort,
+    HttpsUrl,
+    HttpUrl,
+    K8sName,
+    MemoryQuantity,
+    Path,
+    PositiveDuration,
+    Quantity,
+    Route,
+    checked,
+    count,
+    number,
+    text,
+)
+
+CONFIG = ConfigDict(
+    extra="forbid",
+    frozen=True,
+    alias_generator=to_camel,
+    validate_by_alias=True,
+    # Code (tests, the lab) builds variants with snake_case names: `dataclasses.replace(settings, ...)`.
+    validate_by_name=True,
+    # `pulumi config set --path k 2` stores an integer even where text is meant (clientSecretRotation).
+    coerce_numbers_to_str=True,
+)
+section = dataclass(config=CONFIG)
 
 Cloud = Literal["azure", "gcp", "oci", "local"]
 Environment = Literal["production", "staging", "development"]
 Severity = Literal["critical", "warning", "info"]
 
-DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
-DNS_HINT = "a lowercase DNS label (a-z, 0-9, '-')"
-DURATION_HINT = "a Prometheus duration such as 30s, 5m, 15d"
+# Limits that more than one rule uses, stated once.
+AZURE_MAX_INTERACTIVE_DAYS = 730  # a Log Analytics table's interactive retention; also Entra ID secret lifetime
+MAX_RETENTION_DAYS = 4383  # 12 years: Log Analytics' total retention, and the cap used everywhere else
+# Fluent Bit's filesystem buffer per output (logging.bufferLimit) must hold every chunk eviction cannot
+# touch, or new logs are dropped unseen: the log pipeline's sizing (render/fluent_bit.py MIN_BUFFER_LIMIT,
+# derived from the chunk size and storage.max_chunks_up; a test keeps the two equal).
+MIN_LOG_BUFFER = "160M"
+# Fluent Bit sizes are decimal (1M = 1,000,000 bytes).
+_FLUENT_BIT_UNITS = {"K": 10**3, "M": 10**6, "G": 10**9}
 
 
-def duration(default: str) -> str:
-    return constraint(default, pattern=DURATION_PATTERN, hint=DURATION_HINT)
+def fluent_bit_bytes(size: str) -> int:
+    return int(size[:-1]) * _FLUENT_BIT_UNITS[size[-1]]
 
 
-def dns_label(default: str) -> str:
-    return constraint(default, pattern=DNS_LABEL, hint=DNS_HINT)
+def _is_log_buffer(value: str) -> bool:
+    return (
+        len(value) > 1
+        and value[:-1].isdigit()
+        and value[-1] in _FLUENT_BIT_UNITS
+        and fluent_bit_bytes(value) >= fluent_bit_bytes(MIN_LOG_BUFFER)
+    )
 
 
-@dataclass(frozen=True)
+@section
 class ClusterSettings:
-    name: str = dns_label("todo")
+    name: DnsLabel = "todo"
     # kubectl context to use; empty means the ambient context. A kubeconfig file's content goes in
     # `secrets.kubeconfig` instead, so it stays a Pulumi secret.
     context: str = ""
-    storage_class: str = ""
+    storage_class: K8sName = ""
     # Where the cluster's OIDC issuer is needed (AKS workload identity), it is given here.
-    oidc_issuer_url: str = ""
+    oidc_issuer_url: HttpsUrl = ""
     # Location of the cluster (GKE zone/region) used in log resources and labels.
-    location: str = ""
+    location: text(r"[a-z0-9-]+", "a zone or region such as europe-west1", empty_ok=True) = ""
 
 
-@dataclass(frozen=True)
+@section
 class AzureSettings:
-    subscription_id: str = ""
-    tenant_id: str = ""
-    resource_group: str = ""
-    location: str = ""
+    subscription_id: Guid = ""
+    tenant_id: Guid = ""
+    resource_group: text(r"[-\w.()]{0,89}[-\w()]", "a resource group name (letters, digits, -_.())", empty_ok=True) = ""
+    location: text(r"[a-z0-9]+", "an Azure region such as westeurope", empty_ok=True) = ""
 
 
-@dataclass(frozen=True)
+@section
 class GcpSettings:
-    project: str = ""
-    region: str = ""
+    project: text(
+        r"[a-z][a-z0-9-]{4,28}[a-z0-9]", "a GCP project ID (6-30 lowercase letters, digits, '-')", empty_ok=True
+    ) = ""
+    region: text(r"[a-z]+-[a-z]+[0-9]+", "a GCP region such as europe-west1", empty_ok=True) = ""
 
 
-@dataclass(frozen=True)
+OCI_REGION = text(r"[a-z]+-[a-z]+-[0-9]+", "an OCI region such as eu-frankfurt-1", empty_ok=True)
+
+
+@section
 class OciSettings:
-    compartment_id: str = ""
-    region: str = ""
+    # The tenancy OCID stands for the root compartment.
+    compartment_id: text(
+        r"ocid1\.(compartment|tenancy)\.[a-z0-9._-]+",
+        "a compartment OCID (ocid1.compartment.oc1..) or the tenancy OCID",
+        empty_ok=True,
+    ) = ""
+    region: OCI_REGION = ""
     # IAM writes (policies) go to the tenancy's home region; empty when it is `region`.
-    home_region: str = ""
+    home_region: OCI_REGION = ""
     # Object storage namespace of the tenancy (`oci os ns get`).
-    object_storage_namespace: str = ""
+    object_storage_namespace: text(
+        r"[a-z0-9]+", "an object storage namespace (lowercase letters, digits)", empty_ok=True
+    ) = ""
     # Fluent Bit's uploads to Logging Analytics: the tenancy, the API-key user and its key's fingerprint
     # (non-secret, written into the OCI config file; only the private key is a secret), and the IAM
     # group of that user, which the program's policy allows to upload into the compartment.
-    tenancy_id: str = ""
-    log_upload_user_id: str = ""
-    log_upload_key_fingerprint: str = ""
-    log_upload_group: str = ""
+    tenancy_id: text(r"ocid1\.tenancy\.[a-z0-9._-]+", "a tenancy OCID (ocid1.tenancy.oc1..)", empty_ok=True) = ""
+    log_upload_user_id: text(r"ocid1\.user\.[a-z0-9._-]+", "a user OCID (ocid1.user.oc1..)", empty_ok=True) = ""
+    log_upload_key_fingerprint: text(
+        r"([0-9a-f]{2}:){15}[0-9a-f]{2}", "an API key fingerprint (16 hex pairs joined by ':')", empty_ok=True
+    ) = ""
+    log_upload_group: text(
+        r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)?", "an IAM group name, or <identity domain>/<group>", empty_ok=True
+    ) = ""
 
 
-@dataclass(frozen=True)
+@section
 class ResourceSettings:
-    cpu_request: str = "100m"
-    memory_request: str = "128Mi"
-    cpu_limit: str = ""
-    memory_limit: str = "256Mi"
+    cpu_request: CpuQuantity = "100m"
+    memory_request: MemoryQuantity = "128Mi"
+    cpu_limit: CpuQuantity = ""
+    memory_limit: MemoryQuantity = "256Mi"
 
 
-@dataclass(frozen=True)
+@section
 class SloSettings:
     # Fraction of requests (or events) that must succeed over the window, e.g. 0.999.
-    availability: float = constraint(0.999, minimum=0.5, maximum=0.99999)
+    availability: number(0.5, 0.99999) = 0.999
     # Fraction that must be faster than `latency_threshold_seconds`; 0 disables the latency SLO.
-    latency: float = constraint(0.0, minimum=0.0, maximum=0.99999)
-    latency_threshold_seconds: float = constraint(1.0, minimum=0.001)
-    window: str = duration("30d")
+    latency: number(0.0, 0.99999) = 0.0
+    latency_threshold_seconds: number(0.001, 60.0) = 1.0
+    window: Duration = "30d"
 
 
-@dataclass(frozen=True)
+Topic = text(r"[A-Za-z0-9._-]{1,249}", "a Kafka topic name (letters, digits, '.', '_', '-')")
+
+
+@section
 class ServiceSettings:
-    name: str = constraint(pattern=DNS_LABEL, hint=DNS_HINT)
+    name: DnsLabel
     kind: Literal["frontend", "api", "worker"] = "worker"
-    namespace: str = dns_label("todo")
-    port: int = constraint(8000, minimum=1, maximum=65535)
-    metrics_path: str = "/metrics"
+    namespace: DnsLabel = "todo"
+    port: count(1, 65535) = 8000
+    metrics_path: Path = "/metrics"
     # Readiness endpoint, probed from outside by the blackbox exporter.
-    health_path: str = "/readyz"
-    liveness_path: str = "/healthz"
+    health_path: Path = "/readyz"
+    liveness_path: Path = "/healthz"
     # FastAPI services expose the Prometheus instrumentator metrics; the Next.js frontend does not.
-    exposes_metrics: bool = True
-    critical: bool = False
+    exposes_metrics: Flag = True
+    critical: Flag = False
     # Route prefixes whose latency is alerted on and that Dapr's path matching keeps as templates.
-    critical_routes: list[str] = field(default_factory=list)
-    routes: list[str] = field(default_factory=list)
-    publishes: list[str] = field(default_factory=list)
-    subscribes: list[str] = field(default_factory=list)
-    slo: SloSettings = field(default_factory=SloSettings)
+    critical_routes: list[Route] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)
+    publishes: list[Topic] = Field(default_factory=list)
+    subscribes: list[Topic] = Field(default_factory=list)
+    slo: SloSettings = Field(default_factory=SloSettings)
 
 
-@dataclass(frozen=True)
+@section
 class KafkaSaslSettings:
     mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
     username: str = ""
 
 
-@dataclass(frozen=True)
+@section
 class KafkaUiSettings:
-    enabled: bool = True
-    read_only: bool = True
+    enabled: Flag = True
+    read_only: Flag = True
     # When set, Kafka UI is exposed through an ingress with TLS; otherwise it stays ClusterIP.
-    ingress_host: str = ""
-    ingress_tls_secret: str = ""
-    ingress_class: str = ""
+    ingress_host: HostName = ""
+    ingress_tls_secret: K8sName = ""
+    ingress_class: K8sName = ""
     # OAuth2/OIDC login; the client secret goes in `secrets.kafkaUiOidcClientSecret`.
-    oidc_issuer_url: str = ""
+    oidc_issuer_url: HttpsUrl = ""
     oidc_client_id: str = ""
 
 
-@dataclass(frozen=True)
+@section
 class KafkaSettings:
     mode: Literal["strimzi", "managed"] = "strimzi"
     vendor: Literal["strimzi", "redpanda", "confluent"] = "strimzi"
-    cluster_name: str = dns_label("todo-kafka")
-    namespace: str = dns_label("kafka")
-    bootstrap_servers: str = "todo-kafka-kafka-bootstrap.kafka.svc:9092"
-    tls: bool = False
+    cluster_name: DnsLabel = "todo-kafka"
+    namespace: DnsLabel = "kafka"
+    bootstrap_servers: BootstrapServers = "todo-kafka-kafka-bootstrap.kafka.svc:9092"
+    tls: Flag = False
     sasl: KafkaSaslSettings | None = None
     # Managed vendors' Prometheus endpoint (Confluent's Metrics API export, Redpanda Cloud's).
     metrics_endpoint: str = ""
@@ -146,202 +216,218 @@ class KafkaSettings:
     metrics_username: str = ""
     # Secret in the metrics namespace with a `ca.crt` the brokers' certificates chain to (Strimzi: a
     # copy of `<cluster>-cluster-ca-cert`); empty trusts the public CAs that managed vendors use.
-    tls_ca_secret: str = ""
+    tls_ca_secret: K8sName = ""
     # The Kafka CR runs Strimzi's own Kafka Exporter (`spec.kafkaExporter`): scrape it instead of
     # installing a second exporter, so lag series are not counted twice.
-    strimzi_kafka_exporter: bool = False
-    zookeeper: bool = False
-    schema_registry: bool = False
-    pubsub_component: str = "kafka-pubsub"
-    topics: list[str] = field(default_factory=lambda: ["task-events", "reminders", "task-updates"])
-    ui: KafkaUiSettings = field(default_factory=KafkaUiSettings)
+    strimzi_kafka_exporter: Flag = False
+    zookeeper: Flag = False
+    schema_registry: Flag = False
+    pubsub_component: DnsLabel = "kafka-pubsub"
+    topics: list[Topic] = Field(default_factory=lambda: ["task-events", "reminders", "task-updates"])
+    ui: KafkaUiSettings = Field(default_factory=KafkaUiSettings)
 
 
-@dataclass(frozen=True)
+@section
 class PrometheusSettings:
-    replicas: int = constraint(1, minimum=1, maximum=5)
-    retention: str = duration("15d")
+    replicas: count(1, 5) = 1
+    retention: Duration = "15d"
     # Prometheus' byte size (its GB is 2^30 bytes, like Gi); must leave room for the WAL on the volume.
-    retention_size: str = constraint(
-        "40GB", pattern=r"^[0-9]+(\.[0-9]+)?(B|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|PiB)$", hint="a size such as 40GB"
-    )
-    storage_size: str = constraint("50Gi", pattern=r"^[0-9]+(Mi|Gi|Ti)$", hint="a volume size such as 50Gi")
-    scrape_interval: str = duration("30s")
-    resources: ResourceSettings = field(default_factory=lambda: ResourceSettings("500m", "2Gi", "", "4Gi"))
+    retention_size: text(
+        r"[0-9]+(\.[0-9]+)?(B|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|PiB)", "a Prometheus size such as 40GB"
+    ) = "40GB"
+    storage_size: text(r"[0-9]+(Mi|Gi|Ti)", "a volume size such as 50Gi") = "50Gi"
+    scrape_interval: PositiveDuration = "30s"
+    resources: ResourceSettings = Field(default_factory=lambda: ResourceSettings("500m", "2Gi", "", "4Gi"))
 
 
-@dataclass(frozen=True)
+@section
 class LongTermStorageSettings:
-    enabled: bool = False
-    raw_retention: str = duration("30d")
-    five_minute_retention: str = duration("180d")
-    one_hour_retention: str = duration("2y")
+    enabled: Flag = False
+    raw_retention: Duration = "30d"
+    five_minute_retention: Duration = "180d"
+    one_hour_retention: Duration = "2y"
     # Local stacks only: run an in-cluster S3-compatible store to try Thanos out.
-    in_cluster_object_store: bool = False
+    in_cluster_object_store: Flag = False
     # Storage account (Azure) or bucket (GCP, OCI) name; empty derives one from the cluster name.
     bucket_name: str = ""
     # How long deleted or overwritten blocks stay recoverable (soft delete / noncurrent versions).
-    deleted_object_retention_days: int = constraint(7, minimum=1, maximum=365)
-    query_replicas: int = constraint(2, minimum=1, maximum=10)
-    compactor_storage_size: str = "50Gi"
-    store_gateway_storage_size: str = "20Gi"
+    deleted_object_retention_days: count(1, 365) = 7
+    query_replicas: count(1, 10) = 2
+    compactor_storage_size: Quantity = "50Gi"
+    store_gateway_storage_size: Quantity = "20Gi"
     # OCI: the OKE cluster's OCID, so the workload identity policy admits only this cluster's pods.
     oke_cluster_id: str = ""
 
 
-@dataclass(frozen=True)
+@section
 class MetricsSettings:
-    namespace: str = dns_label("monitoring")
-    release_name: str = dns_label("kube-prometheus-stack")
-    prometheus: PrometheusSettings = field(default_factory=PrometheusSettings)
-    alertmanager_replicas: int = constraint(1, minimum=1, maximum=5)
-    long_term: LongTermStorageSettings = field(default_factory=LongTermStorageSettings)
-    dapr_namespace: str = dns_label("dapr-system")
+    namespace: DnsLabel = "monitoring"
+    release_name: DnsLabel = "kube-prometheus-stack"
+    prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
+    alertmanager_replicas: count(1, 5) = 1
+    long_term: LongTermStorageSettings = Field(default_factory=LongTermStorageSettings)
+    dapr_namespace: DnsLabel = "dapr-system"
     # Namespaces whose pods carry Dapr sidecars (default: every service namespace).
-    application_namespaces: list[str] = field(default_factory=list)
+    application_namespaces: list[DnsLabel] = Field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@section
 class LoggingSettings:
-    namespace: str = dns_label("logging")
-    retention_days: int = constraint(30, minimum=1, maximum=4383)
-    audit_retention_days: int = constraint(365, minimum=1, maximum=4383)
+    namespace: DnsLabel = "logging"
+    retention_days: count(1, MAX_RETENTION_DAYS) = 30
+    audit_retention_days: count(1, MAX_RETENTION_DAYS) = 365
+    # GCP: generation of the audit log bucket. A locked bucket's retention can never change: to change
+    # auditRetentionDays on a locked (production) bucket, raise this too; a new bucket takes the audit
+    # stream and the old one keeps its records until they expire (docs/logging.md).
+    audit_bucket_generation: count(1, 99) = 1
     # Upper bound of Fluent Bit's on-disk buffer per output, on each node.
-    buffer_limit: str = constraint("2G", pattern=r"^[0-9]+[KMG]$", hint="a Fluent Bit size such as 500M or 2G")
+    buffer_limit: checked(_is_log_buffer, f"a Fluent Bit size of at least {MIN_LOG_BUFFER}, such as 500M or 2G") = "2G"
     # Fluent Bit's memory limit bounds its in-memory chunks (storage.max_chunks_up) and emitters.
-    resources: ResourceSettings = field(default_factory=lambda: ResourceSettings("100m", "128Mi", "", "512Mi"))
+    resources: ResourceSettings = Field(default_factory=lambda: ResourceSettings("100m", "128Mi", "", "512Mi"))
     # OCI Logging Analytics log source that parses the records (a built-in JSON source by default).
     oci_log_source_name: str = "Kubernetes Container Generic Logs"
     # Azure: days the audit table stays queryable at full speed; the rest of auditRetentionDays is
     # the cheaper archive tier (search jobs / restore). Capped at auditRetentionDays.
-    interactive_audit_retention_days: int = constraint(90, minimum=4, maximum=730)
+    interactive_audit_retention_days: count(4, AZURE_MAX_INTERACTIVE_DAYS) = 90
     # Azure: lifetime of the app registrations' client secrets (Fluent Bit's ingestion, Grafana's reader).
-    client_secret_validity_days: int = constraint(365, minimum=30, maximum=730)
+    client_secret_validity_days: count(30, AZURE_MAX_INTERACTIVE_DAYS) = 365
     # Azure: change this value (e.g. to the date) to issue new client secrets before they expire.
-    client_secret_rotation: str = constraint(
-        "1", pattern=r"^[A-Za-z0-9._-]{1,64}$", hint="a short label such as 2026-07"
-    )
+    client_secret_rotation: text(r"[A-Za-z0-9._-]{1,64}", "a short label such as 2026-07") = "1"
 
 
-@dataclass(frozen=True)
+@section
 class TracingSettings:
-    namespace: str = dns_label("tracing")
+    namespace: DnsLabel = "tracing"
     backend: Literal["jaeger", "azure-monitor", "cloud-trace", "oci-apm"] = "jaeger"
     # Fraction of traces kept after tail sampling keeps every error and slow trace.
-    sampling_rate: float = constraint(0.1, minimum=0.0, maximum=1.0)
-    slow_trace_threshold_ms: int = constraint(1000, minimum=1)
-    collector_replicas: int = constraint(1, minimum=1, maximum=10)
+    sampling_rate: number(0.0, 1.0) = 0.1
+    slow_trace_threshold_ms: count(1, 600_000) = 1000
+    collector_replicas: count(1, 10) = 1
     jaeger_storage: Literal["memory", "badger"] = "memory"
     # How Dapr sidecars send their spans to the collector: OTLP over gRPC (default), OTLP over HTTP, or Zipkin.
     dapr_protocol: Literal["grpc", "http", "zipkin"] = "grpc"
     # Name of the Dapr Configuration created in every application namespace (`dapr.io/config` annotation).
-    dapr_configuration_name: str = dns_label("todo-observability")
+    dapr_configuration_name: DnsLabel = "todo-observability"
     # How long the tail sampler waits for a trace's late spans before it decides.
-    decision_wait_seconds: int = constraint(10, minimum=1, maximum=120)
-    collector_memory_limit: str = "1Gi"
+    decision_wait_seconds: count(1, 120) = 10
+    collector_memory_limit: Quantity = "1Gi"
     # Badger only: the PVC size and how long spans are kept.
-    jaeger_storage_size: str = "20Gi"
-    jaeger_retention_hours: int = constraint(168, minimum=1, maximum=8760)
+    jaeger_storage_size: Quantity = "20Gi"
+    jaeger_retention_hours: count(1, 8760) = 168
 
 
-@dataclass(frozen=True)
+@section
 class ThresholdSettings:
-    error_rate_percent: float = constraint(5.0, minimum=0.01, maximum=100.0)
-    error_rate_window: str = duration("5m")
-    latency_p95_seconds: float = constraint(1.0, minimum=0.001)
-    latency_for: str = duration("15m")
-    kafka_processing_p95_seconds: float = constraint(2.0, minimum=0.001)
-    resource_usage_percent: float = constraint(85.0, minimum=1.0, maximum=100.0)
-    consumer_lag_messages: int = constraint(5000, minimum=1)
-    consumer_lag_seconds: int = constraint(300, minimum=1)
+    error_rate_percent: number(0.01, 100.0) = 5.0
+    error_rate_window: Duration = "5m"
+    latency_p95_seconds: number(0.001, 60.0) = 1.0
+    latency_for: Duration = "15m"
+    kafka_processing_p95_seconds: number(0.001, 60.0) = 2.0
+    resource_usage_percent: number(1.0, 100.0) = 85.0
+    consumer_lag_messages: count(1, 1_000_000_000) = 5000
+    consumer_lag_seconds: count(1, 604_800) = 300
+    # Minimum evidence of every ratio alert (5xx, chat/tool failures, retries, failed publishes, SLO
+    # burn rates): at least this many failed events in the alert's (short) window, and at least this
+    # many requests per second (0: no request-rate minimum, so a quiet service that fails every
+    # request still pages).
+    error_rate_min_failed_requests: count(1, 1000) = 3
+    error_rate_min_requests_per_second: number(0.0, 10000.0) = 0.0
+    # ServiceTrafficDrop (critical services): request rate below (100 - this)% of the same time a day
+    # and a week earlier, judged only where that earlier rate was at least the floor below.
+    traffic_drop_percent: number(10.0, 99.9) = 90.0
+    traffic_drop_min_requests_per_second: number(0.001, 10000.0) = 0.5
 
 
-@dataclass(frozen=True)
+@section
 class PagerDutyReceiver:
-    enabled: bool = False
+    enabled: Flag = False
 
 
-@dataclass(frozen=True)
+@section
 class SlackReceiver:
-    enabled: bool = False
+    enabled: Flag = False
     channel: str = "#todo-alerts"
 
 
-@dataclass(frozen=True)
+@section
 class TeamsReceiver:
-    enabled: bool = False
+    enabled: Flag = False
 
 
-@dataclass(frozen=True)
+EmailList = text(
+    r"[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,}(\s*,\s*[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,})*",
+    "e-mail addresses with a domain, such as oncall@example.com (comma-separated)",
+    empty_ok=True,
+)
+
+
+@section
 class EmailReceiver:
-    enabled: bool = False
-    to: str = ""
-    sender: str = ""
-    smarthost: str = constraint("", pattern=r"^$|^[^:\s]+:[0-9]+$", hint="host:port")
+    enabled: Flag = False
+    to: EmailList = ""
+    sender: Email = ""
+    smarthost: HostPort = ""
     username: str = ""
-    require_tls: bool = True
+    require_tls: Flag = True
 
 
-@dataclass(frozen=True)
+@section
 class DeadMansSwitchReceiver:
-    enabled: bool = False
+    enabled: Flag = False
     # How often the always-firing Watchdog is re-sent; the switch alarms when it stops arriving, so
     # this must be well under the check-in period configured at the dead man's switch service.
-    repeat_interval: str = duration("1m")
+    repeat_interval: PositiveDuration = "1m"
 
 
-@dataclass(frozen=True)
+@section
 class ReceiverSettings:
-    pagerduty: PagerDutyReceiver = field(default_factory=PagerDutyReceiver)
-    slack: SlackReceiver = field(default_factory=SlackReceiver)
-    teams: TeamsReceiver = field(default_factory=TeamsReceiver)
-    email: EmailReceiver = field(default_factory=EmailReceiver)
-    dead_mans_switch: DeadMansSwitchReceiver = field(default_factory=DeadMansSwitchReceiver)
+    pagerduty: PagerDutyReceiver = Field(default_factory=PagerDutyReceiver)
+    slack: SlackReceiver = Field(default_factory=SlackReceiver)
+    teams: TeamsReceiver = Field(default_factory=TeamsReceiver)
+    email: EmailReceiver = Field(default_factory=EmailReceiver)
+    dead_mans_switch: DeadMansSwitchReceiver = Field(default_factory=DeadMansSwitchReceiver)
 
 
-@dataclass(frozen=True)
+@section
 class AlertingSettings:
-    runbook_base_url: str = constraint(
-        "https://github.com/todo-ai/todo-observability/blob/main/runbooks",
-        pattern=r"^https?://\S+[^/]$",
-        hint="an http(s) URL without a trailing slash",
-    )
-    grafana_url: str = constraint("http://localhost:3000", pattern=r"^https?://\S+[^/]$", hint="an http(s) URL")
-    group_wait: str = duration("30s")
-    group_interval: str = duration("5m")
-    repeat_interval: str = duration("4h")
-    thresholds: ThresholdSettings = field(default_factory=ThresholdSettings)
-    receivers: ReceiverSettings = field(default_factory=ReceiverSettings)
+    runbook_base_url: HttpUrl = "https://github.com/todo-ai/todo-observability/blob/main/runbooks"
+    grafana_url: HttpUrl = "http://localhost:3000"
+    group_wait: Duration = "30s"
+    # Alertmanager refuses a zero group_interval or repeat_interval (config.Route validation).
+    group_interval: PositiveDuration = "5m"
+    repeat_interval: PositiveDuration = "4h"
+    thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
+    receivers: ReceiverSettings = Field(default_factory=ReceiverSettings)
 
 
-@dataclass(frozen=True)
+@section
 class GrafanaSettings:
-    admin_user: str = "admin"
-    persistence_size: str = "10Gi"
+    admin_user: text(r"[A-Za-z0-9._@-]{1,64}", "a user name (letters, digits, '.', '_', '@', '-')") = "admin"
+    persistence_size: Quantity = "10Gi"
     # Exposed only through an ingress with TLS when a host is given; otherwise ClusterIP.
-    ingress_host: str = ""
-    ingress_tls_secret: str = ""
-    ingress_class: str = ""
+    ingress_host: HostName = ""
+    ingress_tls_secret: K8sName = ""
+    ingress_class: K8sName = ""
 
 
-@dataclass(frozen=True)
+@section
 class StackSettings:
     """The whole stack configuration. `stack` is filled in by the loader, not read from config."""
 
     environment: Environment
     cloud: Cloud
-    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     azure: AzureSettings | None = None
     gcp: GcpSettings | None = None
     oci: OciSettings | None = None
-    services: list[ServiceSettings] = field(default_factory=list)
-    kafka: KafkaSettings = field(default_factory=KafkaSettings)
-    metrics: MetricsSettings = field(default_factory=MetricsSettings)
-    logging: LoggingSettings = field(default_factory=LoggingSettings)
-    tracing: TracingSettings = field(default_factory=TracingSettings)
-    alerting: AlertingSettings = field(default_factory=AlertingSettings)
-    grafana: GrafanaSettings = field(default_factory=GrafanaSettings)
-    stack: str = field(default="", init=False)
+    services: list[ServiceSettings] = Field(default_factory=list)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
+    grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    stack: str = dataclass_field(default="", init=False)
 
     @property
     def is_production(self) -> bool:
@@ -351,3 +437,16 @@ class StackSettings:
     def application_namespaces(self) -> list[str]:
         configured = list(self.metrics.application_namespaces)
         return configured or sorted({service.namespace for service in self.services})
+
+    @model_validator(mode="after")
+    def _cross_field(self, info: ValidationInfo) -> "StackSettings":
+        """Rules across keys and sections (settings.validation). They report into the loader's collector
+        instead of raising, so that they all run, and run even where other keys failed (the loader
+        validates again without those keys and drops rules that read them). Code that builds variants
+        of loaded settings (`dataclasses.replace`) passes no collector and is not re-checked."""
+        report: Any = (info.context or {}).get("report")
+        if report is not None:
+            from settings.validation import cross_field_problems
+
+            cross_field_problems(self, report)
+        return self

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from settings.errors import config_key, suggestion
 from settings.model import StackSettings
-from settings.schema import config_key
 
 # Every secret the program knows, with what it is for (shown in errors and the render summary).
 KNOWN_SECRETS: dict[str, str] = {
@@ -79,13 +79,13 @@ class StackSecrets:
         return value
 
 
-def secret_problems(raw: object, is_secret: bool, settings: StackSettings, offline: bool) -> list[str]:
+def secret_problems(raw: object, is_secret: bool, settings: StackSettings | None, offline: bool) -> list[str]:
     """Problems with the `secrets` section; missing ones are problems only outside the offline render."""
     problems: list[str] = []
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        return [f"{config_key('secrets')} must be an object of secret strings"]
+        return [f"{config_key('secrets')} must be an object of secrets set with --path (got a list or text)"]
     if raw and not is_secret:
         problems.append(
             f"{config_key('secrets')} is stored in plain text: set each value with "
@@ -94,11 +94,13 @@ def secret_problems(raw: object, is_secret: bool, settings: StackSettings, offli
     for name in sorted(raw):
         if name not in KNOWN_SECRETS:
             problems.append(
-                f"{config_key('secrets.' + name)} is not a known secret; allowed: " + ", ".join(sorted(KNOWN_SECRETS))
+                f"{config_key('secrets.' + str(name))} is not a known secret"
+                f"{suggestion(str(name), sorted(KNOWN_SECRETS))}; "
+                "allowed: " + ", ".join(sorted(KNOWN_SECRETS))
             )
         elif not isinstance(raw[name], str) or not raw[name]:
-            problems.append(f"{config_key('secrets.' + name)} must be a non-empty string")
-    if not offline:
+            problems.append(f"{config_key('secrets.' + name)} must be a non-empty text value, set with --secret")
+    if not offline and settings is not None:
         for name in required_secrets(settings):
             if name not in raw:
                 problems.append(

@@ -16,7 +16,13 @@ AZURE: dict[str, Any] = {
     "environment": "production",
     "cloud": "azure",
     "cluster": {"name": "aks", "oidcIssuerUrl": "https://issuer.example/"},
-    "azure": {"subscriptionId": "sub", "tenantId": "tenant", "resourceGroup": "rg", "location": "westeurope"},
+    "azure": {
+        "subscriptionId": "00000000-0000-0000-0000-000000000001",
+        "tenantId": "00000000-0000-0000-0000-000000000002",
+        "resourceGroup": "rg",
+        "location": "westeurope",
+    },
+    "alerting": {"receivers": {"pagerduty": {"enabled": True}}},
 }
 LOCAL: dict[str, Any] = {"environment": "development", "cloud": "local"}
 
@@ -44,17 +50,17 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "unknown nested key (typo)",
         with_(LOCAL, logging={"retentionDay": 30}),
-        "todo-observability:logging.retentionDay is not a known key; allowed keys here: auditRetentionDays",
+        "todo-observability:logging.retentionDay is not a known key; did you mean retentionDays?; allowed keys",
     ),
     (
         "wrong type: string for int",
         with_(LOCAL, logging={"retentionDays": "thirty"}),
-        "todo-observability:logging.retentionDays must be an integer (got str 'thirty')",
+        "todo-observability:logging.retentionDays must be an integer from 1 to 4383 (got 'thirty')",
     ),
     (
         "wrong type: bool for int",
         with_(LOCAL, metrics={"prometheus": {"replicas": True}}),
-        "todo-observability:metrics.prometheus.replicas must be an integer",
+        "todo-observability:metrics.prometheus.replicas must be an integer from 1 to 5 (got true)",
     ),
     (
         "wrong type: section not an object",
@@ -64,12 +70,12 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "out of range: replicas",
         with_(LOCAL, metrics={"prometheus": {"replicas": 0}}),
-        "todo-observability:metrics.prometheus.replicas must be >= 1 (got 0)",
+        "todo-observability:metrics.prometheus.replicas must be an integer from 1 to 5 (got 0)",
     ),
     (
         "out of range: sampling rate",
         with_(LOCAL, tracing={"samplingRate": 1.5}),
-        "todo-observability:tracing.samplingRate must be <= 1.0 (got 1.5)",
+        "todo-observability:tracing.samplingRate must be a number from 0 to 1 (got 1.5)",
     ),
     (
         "production log retention below 30 days",
@@ -114,7 +120,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "bad port",
         with_(LOCAL, services=[{"name": "a", "port": 70000}]),
-        "todo-observability:services[0].port must be <= 65535 (got 70000)",
+        "todo-observability:services[0].port must be an integer from 1 to 65535 (got 70000)",
     ),
     (
         "latency threshold off bucket",
@@ -154,7 +160,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     (
         "services not a list",
         with_(LOCAL, services={"name": "a"}),
-        "todo-observability:services must be a list of an object",
+        "todo-observability:services must be a list, each an object with the keys name, kind",
     ),
 ]
 

@@ -336,18 +336,25 @@ AZURE: dict[str, Any] = {
     "environment": "production",
     "cloud": "azure",
     "cluster": {"name": "aks", "oidcIssuerUrl": "https://issuer.example/"},
-    "azure": {"subscriptionId": "sub", "tenantId": "tenant", "resourceGroup": "rg", "location": "westeurope"},
+    "azure": {
+        "subscriptionId": "00000000-0000-0000-0000-000000000001",
+        "tenantId": "00000000-0000-0000-0000-000000000002",
+        "resourceGroup": "rg",
+        "location": "westeurope",
+    },
+    "alerting": {"receivers": {"pagerduty": {"enabled": True}}},
 }
 GCP: dict[str, Any] = {
     "environment": "production",
     "cloud": "gcp",
     "cluster": {"name": "gke", "location": "europe-west1"},
-    "gcp": {"project": "p", "region": "europe-west1"},
+    "gcp": {"project": "todo-test", "region": "europe-west1"},
+    "alerting": {"receivers": {"pagerduty": {"enabled": True}}},
 }
 OCI: dict[str, Any] = {
     "environment": "production",
     "cloud": "oci",
-    "oci": {"compartmentId": "ocid1.compartment", "region": "eu-frankfurt-1", "objectStorageNamespace": "ns"},
+    "oci": {"compartmentId": "ocid1.compartment.oc1..test", "region": "eu-frankfurt-1", "objectStorageNamespace": "ns"},
 }
 
 
@@ -527,8 +534,10 @@ def test_azure_client_secrets_expire_and_rotate_with_restarts(renders: dict[str,
     for password in passwords:
         inputs = password["inputs"]
         assert inputs.get("endDate") or inputs.get("endDateRelative"), "a secret without an end date expires silently"
-        assert inputs["endDateRelative"] == "8760h"  # logging.clientSecretValidityDays default: 365
-        assert inputs["rotateWhenChanged"] == {"rotation": "1"}
+        # A fixed end date: 365 days (clientSecretValidityDays) after the prod stack's rotation date
+        # (tests/test_azure_identity.py); the deprecated end_date_relative is not used.
+        assert inputs["endDate"] == "2027-12-01T00:00:00Z" and "endDateRelative" not in inputs
+        assert inputs["rotateWhenChanged"] == {"rotation": "2026-12"}
     from tools.mocks import _fill
 
     key_ids = {_fill("66666666-0000-0000-0000-{hash}", p["name"]) for p in passwords}

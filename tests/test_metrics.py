@@ -41,7 +41,13 @@ AZURE: dict[str, Any] = {
     "environment": "production",
     "cloud": "azure",
     "cluster": {"name": "aks", "oidcIssuerUrl": "https://issuer.example/"},
-    "azure": {"subscriptionId": "sub", "tenantId": "tenant", "resourceGroup": "rg", "location": "westeurope"},
+    "azure": {
+        "subscriptionId": "00000000-0000-0000-0000-000000000001",
+        "tenantId": "00000000-0000-0000-0000-000000000002",
+        "resourceGroup": "rg",
+        "location": "westeurope",
+    },
+    "alerting": {"receivers": {"pagerduty": {"enabled": True}}},
 }
 
 

@@ -39,7 +39,12 @@ BASE: dict[str, dict[str, Any]] = {
         "environment": "production",
         "cloud": "azure",
         "cluster": {"name": "todo-prod-aks", "oidcIssuerUrl": "https://issuer.example/"},
-        "azure": {"subscriptionId": "s", "tenantId": "t", "resourceGroup": "rg", "location": "westeurope"},
+        "azure": {
+            "subscriptionId": "00000000-0000-0000-0000-000000000001",
+            "tenantId": "00000000-0000-0000-0000-000000000002",
+            "resourceGroup": "rg",
+            "location": "westeurope",
+        },
         "tracing": {"backend": "jaeger", "jaegerStorage": "badger"},
     },
     "gcp": {
@@ -70,7 +75,7 @@ BASE: dict[str, dict[str, Any]] = {
 
 
 # Production stacks must page through a dead man's switch; irrelevant here, but required to parse.
-PRODUCTION_ALERTING = {"receivers": {"deadMansSwitch": {"enabled": True}}}
+PRODUCTION_ALERTING = {"receivers": {"deadMansSwitch": {"enabled": True}, "pagerduty": {"enabled": True}}}
 
 
 def settings_for(cloud: str, long_term: dict[str, Any] | None = None) -> Any:

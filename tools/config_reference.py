@@ -6,37 +6,35 @@ so the reference can never drift from what the program accepts (a test compares 
 
 from __future__ import annotations
 
-import dataclasses
 import sys
-import typing
 from typing import Any, get_args, get_origin
 
+from pydantic_core import PydanticUndefined
+
 from settings.defaults import CLOUD_DEFAULTS, ENVIRONMENT_DEFAULTS
+from settings.errors import alias, describe
 from settings.model import StackSettings
-from settings.schema import camel, describe
 from settings.secrets import KNOWN_SECRETS
 from tools.stackfile import ROOT
 
 OUTPUT = ROOT / "docs" / "config-reference.md"
 
 
-def _dataclass_of(tp: Any) -> Any:
-    if dataclasses.is_dataclass(tp):
-        return tp
-    for arg in get_args(tp):
-        if dataclasses.is_dataclass(arg):
-            return arg
+def _model_of(annotation: Any) -> Any:
+    for candidate in (annotation, *get_args(annotation)):
+        if hasattr(candidate, "__pydantic_fields__"):
+            return candidate
     return None
 
 
-def _default(f: dataclasses.Field[Any]) -> str:
-    if f.name == "services":
+def _default(name: str, info: Any) -> str:
+    if name == "services":
         return "the six services of docs/app-contract.md"
-    if f.default is not dataclasses.MISSING:
-        return "" if f.default is None else repr(f.default)
-    if f.default_factory is not dataclasses.MISSING:
-        value = f.default_factory()
-        return "" if dataclasses.is_dataclass(value) else repr(value)
+    if info.default is not PydanticUndefined:
+        return "" if info.default is None else repr(info.default)
+    if info.default_factory is not None:
+        value = info.default_factory()
+        return "" if hasattr(value, "__pydantic_fields__") else repr(value)
     return "required"
 
 
@@ -61,29 +59,24 @@ def _overrides(path: list[str]) -> str:
 
 def rows(cls: Any, prefix: list[str]) -> list[tuple[str, str, str, str]]:
     out = []
-    hints = typing.get_type_hints(cls)
-    for f in dataclasses.fields(cls):
-        if not f.init:
+    for name, info in cls.__pydantic_fields__.items():
+        if name == "stack":
             continue
-        path = [*prefix, camel(f.name)]
-        tp = hints[f.name]
-        nested = _dataclass_of(tp)
-        if nested is not None and get_origin(tp) is not list:
-            out.append((".".join(path), "object", _default(f) if _default(f) == "required" else "", _overrides(path)))
+        path = [*prefix, alias(name)]
+        nested = _model_of(info.annotation)
+        is_list = get_origin(info.annotation) is list
+        if nested is not None and not is_list:
+            default = _default(name, info)
+            out.append((".".join(path), "object", default if default == "required" else "", _overrides(path)))
             out += rows(nested, path)
             continue
-        kind = describe(tp)
-        if get_origin(tp) is list and nested is not None:
-            kind = "a list of objects (see below)"
-        hint = f.metadata.get("hint") if f.metadata else None
-        bounds = []
-        if f.metadata and f.metadata.get("minimum") is not None:
-            bounds.append(f">= {f.metadata['minimum']}")
-        if f.metadata and f.metadata.get("maximum") is not None:
-            bounds.append(f"<= {f.metadata['maximum']}")
-        detail = "; ".join(filter(None, [kind, hint, ", ".join(bounds)]))
-        out.append((".".join(path), detail, _default(f), _overrides(path)))
-        if get_origin(tp) is list and nested is not None:
+        kind = (
+            "a list of objects (see below)"
+            if is_list and nested is not None
+            else describe(info.annotation, info.metadata)
+        )
+        out.append((".".join(path), kind, _default(name, info), _overrides(path)))
+        if is_list and nested is not None:
             out += rows(nested, [*path[:-1], path[-1] + "[]"])
     return out
 
@@ -100,6 +93,8 @@ def render_reference() -> str:
         "a test fails when it is out of date. Every key is `todo-observability:<key>` in `Pulumi.<stack>.yaml`;",
         "nested keys are structured config (`pulumi config set --path 'metrics.prometheus.replicas' 3`).",
         "Unknown keys are errors. Defaults per cloud and environment are applied under the stack file.",
+        'Numbers may be given as text (`pulumi config set --path` stores `2.5` as `"2.5"`), booleans as',
+        "true/false, and text keys take the integers the CLI makes of digits (`clientSecretRotation 2`).",
         "",
         "| key | accepts | default | default by cloud / environment |",
         "|---|---|---|---|",

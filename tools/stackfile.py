@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from settings import StackSettings, parse_settings
-from settings.schema import PROJECT
+from settings import PROJECT, ConfigError, StackSettings, parse_settings
+from settings.document import read_stack_file, stack_of
 
 ROOT = Path(__file__).resolve().parent.parent
 # An encrypted value cannot be decrypted offline; the program sees it as set, with this value.
@@ -49,24 +47,39 @@ def engine_config(document: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     return config, secret_keys
 
 
-def load_stack_document(path: Path) -> dict[str, Any]:
-    document = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(document, dict):
-        raise ValueError(f"{path} is not a Pulumi stack file (expected a mapping with 'config')")
-    return document
-
-
-def stack_sections(stack: str) -> dict[str, Any]:
-    """A committed stack's config as `settings.parse_settings` takes it: section -> value, with the
+def sections_of(document: dict[str, Any]) -> dict[str, Any]:
+    """A stack document's config as `settings.parse_settings` takes it: section -> value, with the
     engine's JSON text decoded back into structures."""
-    config, _ = engine_config(load_stack_document(stack_file(stack)))
+    config, _ = engine_config(document)
     sections: dict[str, Any] = {}
     for key, value in config.items():
+        if not key.startswith(f"{PROJECT}:"):
+            continue
         try:
             sections[key.split(":", 1)[1]] = json.loads(value)
         except json.JSONDecodeError:
             sections[key.split(":", 1)[1]] = value
     return sections
+
+
+def load_stack_document(path: Path) -> dict[str, Any]:
+    """The stack file as a document; raises ConfigError when it cannot be read, or when it has problems
+    the engine would hide (duplicate keys, a misspelt namespace, a plain value among secrets): then
+    with the config's own problems in the same round."""
+    document, problems = read_stack_file(path)
+    if problems:
+        stack = stack_of(path)
+        try:
+            parse_settings(sections_of(document), stack)
+        except ConfigError as error:
+            problems += error.problems
+        raise ConfigError(stack, problems)
+    return document
+
+
+def stack_sections(stack: str) -> dict[str, Any]:
+    """A committed stack's config as `settings.parse_settings` takes it."""
+    return sections_of(load_stack_document(stack_file(stack)))
 
 
 def stack_settings(stack: str) -> StackSettings:
