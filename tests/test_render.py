@@ -14,6 +14,7 @@ from pulumi.runtime import rpc
 
 from settings.secrets import PLACEHOLDER_PREFIX
 from tests.harness import PRODUCTION_STACKS, STACKS, Rendered, render_all, render_stack
+from tools.artifacts import to_yaml
 from tools.mocks import SECRET_INVOKE_VALUES, invented_secrets, whole_numbers_as_int
 from tools.stackfile import stack_file
 
@@ -193,3 +194,18 @@ def test_crds_survive_an_uninstall_or_replacement_in_every_stack(rendered: Rende
     assert (release["chart"], release["version"]) == ("prometheus-operator-crds", "31.0.1")
     values = rendered.helm_values("prometheus-operator-crds")
     assert values["crds"]["annotations"] == {"helm.sh/resource-policy": "keep"}
+
+
+def test_yaml_files_are_the_same_bytes_with_libyaml_and_pure_python_pyyaml(rendered: Rendered) -> None:
+    """The render writes YAML with libyaml's emitter where PyYAML has it: every rendered YAML file
+    dumps to the same bytes with PyYAML's own emitter, so a machine without libyaml renders the same."""
+    if not hasattr(yaml, "CSafeDumper"):
+        pytest.skip("PyYAML was built without libyaml")
+    paths = rendered.files("**/*.yaml")
+    assert any("rules/" in str(p) for p in paths) and any("helm/" in str(p) for p in paths)
+    # Long quoted strings (PromQL, Fluent Bit sections) are where the two emitters would differ.
+    assert any(len(line) > 200 for p in paths for line in p.read_text().splitlines())
+    for path in paths:
+        text = path.read_text()
+        data = yaml.safe_load(text)
+        assert to_yaml(data, yaml.CSafeDumper) == to_yaml(data, yaml.SafeDumper) == text, path

@@ -21,8 +21,15 @@ CONFIG_MAP_TYPE = "kubernetes:core/v1:ConfigMap"
 SECRET_TYPE = "kubernetes:core/v1:Secret"
 
 
-def to_yaml(value: Any) -> str:
-    return yaml.safe_dump(value, sort_keys=True, default_flow_style=False, allow_unicode=True, width=120)
+# libyaml's emitter where PyYAML was built with it (a tenth of the pure-Python emitter's time), PyYAML's
+# own otherwise. The two fold long quoted strings differently, so lines are never folded: with no width
+# limit both write the same bytes (tests/test_render.py dumps every rendered artifact with both).
+DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+UNFOLDED = 2**31 - 1  # libyaml's width is a C int
+
+
+def to_yaml(value: Any, dumper: type[yaml.SafeDumper] = DUMPER) -> str:
+    return yaml.dump(value, Dumper=dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=UNFOLDED)
 
 
 def to_json(value: Any) -> str:

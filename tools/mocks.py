@@ -8,6 +8,7 @@ render masks them.
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,10 +120,27 @@ def invented_secrets(type_token: str, name: str) -> list[str]:
 
 
 class RecordingMocks(pulumi_mocks.Mocks):
+    def __init__(self) -> None:
+        super().__init__()
+        # The inputs of the registration being answered, as the mock monitor deserialized them: the
+        # recorder keeps these rather than deserializing the request a second time. The SDK registers
+        # from a pool of threads, and each registration stays on one: the slot is per thread.
+        self._answering = threading.local()
+
+    @property
+    def last_inputs(self) -> dict[str, Any] | None:
+        return getattr(self._answering, "inputs", None)
+
+    @last_inputs.setter
+    def last_inputs(self, inputs: dict[str, Any] | None) -> None:
+        self._answering.inputs = inputs
+
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return INVOKE_RESULTS.get(args.token, {}), None
+        # No check failures: Pulumi's mock monitor iterates the second element.
+        return INVOKE_RESULTS.get(args.token, {}), []
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.last_inputs = args.inputs
         state = dict(args.inputs)
         for key, value in COMPUTED_OUTPUTS.get(args.typ, {}).items():
             state.setdefault(key, _fill(value, args.name))
@@ -135,13 +153,18 @@ class RecordingMocks(pulumi_mocks.Mocks):
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    def __init__(self, mocks: pulumi_mocks.Mocks, recorder: Recorder) -> None:
+    def __init__(self, mocks: RecordingMocks, recorder: Recorder) -> None:
         super().__init__(mocks)
+        self.recording_mocks = mocks
         self.recorder = recorder
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.recording_mocks.last_inputs = None
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
+            inputs = self.recording_mocks.last_inputs
+            if inputs is None:  # the SDK answered without asking the mocks
+                inputs = rpc.deserialize_properties(request.object)
             self.recorder.registrations.append(
                 Registration(
                     urn=response.urn,
@@ -149,7 +172,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     name=request.name,
                     custom=bool(request.custom),
                     parent_urn=request.parent,
-                    inputs=whole_numbers_as_int(rpc.deserialize_properties(request.object)),
+                    inputs=whole_numbers_as_int(inputs),
                     protect=bool(request.protect),
                     dependencies=sorted(request.dependencies),
                     aliases=len(request.aliases) + len(request.aliasURNs),

@@ -7,6 +7,7 @@ writes what a reviewer needs to build/<stack>/ (see README "Offline render").
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import runpy
 import shutil
@@ -16,11 +17,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from settings import PROJECT
 from settings.loader import OFFLINE_ENV
-from settings.schema import PROJECT
 from tools.artifacts import extract_all
 from tools.mocks import Recorder, Registration, install
 from tools.stackfile import ROOT, engine_config, load_stack_document, stack_file
+
+# Prometheus Operator's kinds (ServiceMonitor, PodMonitor, Probe, PrometheusRule): the floor's CustomResources.
+MONITORING_TYPE_PREFIX = "kubernetes:monitoring.coreos.com/"
 
 
 @dataclass
@@ -30,6 +34,8 @@ class RenderResult:
     files: dict[str, str]
     secrets_to_set: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # The program alone under the mock engine, imports included: what `pulumi preview` pays.
+    program_seconds: float = 0.0
 
 
 def run_program(stack: str, config: dict[str, str], secret_keys: list[str], recorder: Recorder) -> list[str]:
@@ -58,10 +64,13 @@ def render(stack: str, config_file: Path | None = None, recorder: Recorder | Non
     recorder = recorder if recorder is not None else Recorder()
     document = load_stack_document(config_file or stack_file(stack))
     config, secret_keys = engine_config(document)
+    program_started = time.perf_counter()
     placeholders = run_program(stack, config, secret_keys, recorder)
+    program_seconds = time.perf_counter() - program_started
     files = extract_all(recorder.registrations)
     files["secrets-to-set.txt"] = "".join(f"secrets.{name}\n" for name in placeholders)
-    return RenderResult(stack, recorder.registrations, files, placeholders, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return RenderResult(stack, recorder.registrations, files, placeholders, seconds, program_seconds)
 
 
 def write(result: RenderResult, out: Path) -> None:
@@ -104,13 +113,33 @@ def summary(result: RenderResult, out: Path) -> str:
     return "\n".join(lines)
 
 
+def stats(result: RenderResult) -> dict[str, object]:
+    """The figures `make bench` reads, and what the floor needs to match the program's size and imports."""
+    import resource
+
+    from tools.floor import provider_modules
+
+    custom = [r for r in result.registrations if r.custom]
+    monitoring = sum(1 for r in custom if r.type.startswith(MONITORING_TYPE_PREFIX))
+    return {
+        "seconds": round(result.seconds, 3),
+        "programSeconds": round(result.program_seconds, 3),
+        "peakMiB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "resources": len(custom),
+        "customResources": monitoring,
+        "providerModules": provider_modules(),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", default="local")
     parser.add_argument("--config-file", type=Path, help="stack file to read instead of Pulumi.<stack>.yaml")
     parser.add_argument("--out", type=Path, help="output folder (default build/<stack>)")
     parser.add_argument("--quiet", action="store_true")
-    parser.add_argument("--stats", action="store_true", help="print one JSON line: seconds, peak memory, resources")
+    parser.add_argument(
+        "--stats", action="store_true", help="print one JSON line: seconds, peak memory, resources, provider modules"
+    )
     args = parser.parse_args(argv)
     from settings import ConfigError
 
@@ -124,12 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     write(result, out)
     if args.stats:
-        import json
-        import resource
-
-        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        custom = sum(1 for r in result.registrations if r.custom)
-        print(json.dumps({"seconds": round(result.seconds, 3), "peakMiB": round(peak_mib, 1), "resources": custom}))
+        print(json.dumps(stats(result)))
     elif not args.quiet:
         print(summary(result, out))
     return 0
