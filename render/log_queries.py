@@ -147,19 +147,63 @@ def logql_queries() -> list[SavedQuery]:
     ]
 
 
+# OCI: Logging Analytics receives each record as one JSON string (render/lua/record_as_log.lua) and
+# parses it with the JSON parser this program creates (components/oci/log_source.py). Each entry maps
+# a JSON path of the record to a custom field, named by its display name (what queries use). The
+# `todo_` prefix keeps them apart from Oracle-defined fields such as "Service" or "Action".
+OCI_FIELD_PREFIX = "todo_"
+OCI_PARSED_PATHS: tuple[tuple[str, str], ...] = (
+    ("level", "$.level"),
+    ("service", "$.service"),
+    ("app_id", "$.app_id"),
+    ("logger", "$.logger"),
+    ("message", "$.message"),
+    ("msg", "$.msg"),
+    ("log", "$.log"),
+    ("exc_info", "$.exc_info"),
+    ("trace_id", "$.trace_id"),
+    ("span_id", "$.span_id"),
+    ("request_id", "$.request_id"),
+    ("log_type", "$.log_type"),
+    ("task_id", "$.task_id"),
+    ("user_id", "$.user_id"),
+    ("action", "$.action"),
+    ("event_time", "$.event_time"),
+    ("namespace", "$.kubernetes.namespace_name"),
+    ("pod", "$.kubernetes.pod_name"),
+    ("container", "$.kubernetes.container_name"),
+    ("node", "$.kubernetes.host"),
+)
+
+
+def oci_field(key: str) -> str:
+    """The display name of the Logging Analytics field that holds `key` of OCI_PARSED_PATHS."""
+    if key not in dict(OCI_PARSED_PATHS):
+        raise KeyError(f"no parsed OCI field {key!r}")
+    return f"{OCI_FIELD_PREFIX}{key}"
+
+
 def oci_queries(logs_group: str, audit_group: str) -> list[SavedQuery]:
+    """Logging Analytics searches over the parsed fields, quoted as display names. The app logs
+    ERROR/CRITICAL, daprd error/fatal: both spellings are listed."""
     both = f"'Log Group' in ('{logs_group}', '{audit_group}')"
+    level, service, container = oci_field("level"), oci_field("service"), oci_field("container")
+    errors = "('ERROR', 'CRITICAL', 'error', 'fatal')"
     return [
         SavedQuery(
             "errors-by-service",
             "Errors by service",
-            f"'Log Group' = '{logs_group}' and level in (ERROR, CRITICAL) | stats count by service",
+            f"'Log Group' = '{logs_group}' and '{level}' in {errors} | stats count by '{service}', '{container}'",
         ),
-        SavedQuery("logs-of-trace", "All logs of one trace_id", f"{both} and trace_id = 'TRACE_ID' | sort Time"),
+        SavedQuery(
+            "logs-of-trace",
+            "All logs of one trace_id",
+            f"{both} and '{oci_field('trace_id')}' = 'TRACE_ID' | sort Time",
+        ),
         SavedQuery(
             "audit-trail-of-task",
             "Audit trail of one task",
-            f"'Log Group' = '{audit_group}' and task_id = 'TASK_ID' | sort Time",
+            f"'Log Group' = '{audit_group}' and '{oci_field('task_id')}' = 'TASK_ID' | sort Time",
         ),
     ]
 

@@ -284,8 +284,11 @@ class LoggingSettings:
     buffer_limit: checked(_is_log_buffer, f"a Fluent Bit size of at least {MIN_LOG_BUFFER}, such as 500M or 2G") = "2G"
     # Fluent Bit's memory limit bounds its in-memory chunks (storage.max_chunks_up) and emitters.
     resources: ResourceSettings = Field(default_factory=lambda: ResourceSettings("100m", "128Mi", "", "512Mi"))
-    # OCI Logging Analytics log source that parses the records (a built-in JSON source by default).
-    oci_log_source_name: str = "Kubernetes Container Generic Logs"
+    # OCI: name of the Logging Analytics log source this program creates to parse the records as JSON
+    # (empty: "<cluster.name> JSON records"). Not an Oracle-defined source: those cannot be changed.
+    oci_log_source_name: text(
+        r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}", "a log source name (letters, digits, space . _ -)", empty_ok=True
+    ) = ""
     # Azure: days the audit table stays queryable at full speed; the rest of auditRetentionDays is
     # the cheaper archive tier (search jobs / restore). Capped at auditRetentionDays.
     interactive_audit_retention_days: count(4, AZURE_MAX_INTERACTIVE_DAYS) = 90

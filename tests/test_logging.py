@@ -885,3 +885,231 @@ def test_oci_output_gets_only_records_with_a_string_log(renders: dict[str, Rende
 def test_only_oci_rewrites_records(renders: dict[str, Rendered]) -> None:
     for stack in ("local", "prod", "prod-gcp"):
         assert of(config(renders[stack]), "FILTER", "lua") == [], stack
+
+
+# --- OCI: the Logging Analytics source that parses the shipped JSON --------------------------------------------
+
+LOG_SOURCE_TYPE = "pulumi-python:dynamic/oci:LogAnalyticsJsonSource"
+
+
+def json_path(document: dict[str, Any], path: str) -> Any:
+    node: Any = document
+    for part in path.removeprefix("$.").split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def test_oci_output_names_the_json_source_this_program_creates(renders: dict[str, Rendered]) -> None:
+    rendered = renders["prod-oci"]
+    (source,) = rendered.of_type(LOG_SOURCE_TYPE)
+    inputs = source["inputs"]
+    outputs = of(config(rendered), "OUTPUT", "oracle_log_analytics")
+    assert len(outputs) == 2
+    # Not the Oracle-defined "Kubernetes Container Generic Logs", which parses container lines, not JSON.
+    assert {options(o)["oci_la_log_source_name"] for o in outputs} == {inputs["source_name"]}
+    assert inputs["source_name"] == "todo-prod-oke JSON records"
+    assert inputs["namespace"] == options(outputs[0])["namespace"]
+    assert inputs["region"] == "eu-frankfurt-1"
+    # Fluent Bit waits for the source: uploads before it exists would be rejected or left unparsed.
+    (release,) = [r for r in rendered.of_type("kubernetes:helm.sh/v3:Release") if r["name"] == "fluent-bit"]
+    assert any(d.endswith(f"{LOG_SOURCE_TYPE}::{source['name']}") for d in release["dependsOn"])
+
+
+def test_oci_saved_searches_query_fields_the_parser_fills(renders: dict[str, Rendered]) -> None:
+    """Every field a saved search names is a parsed field, and its JSON path holds the value in what
+    the Lua filter ships for the record the search is after."""
+    import json
+
+    rendered = renders["prod-oci"]
+    (source,) = rendered.of_type(LOG_SOURCE_TYPE)
+    paths = {f["display_name"]: f["path"] for f in source["inputs"]["fields"]}
+    call = lua_filter(rendered)
+    app = json.loads(call(CONTAINER_TAG, 1796119200.0, OCI_RECORDS["merged app line"])[2]["log"])
+    audit = json.loads(call(AUDIT_TAG, 1796119200.0, OCI_RECORDS["audit record"])[2]["log"])
+    expected = {
+        "errors-by-service": {"todo_level": (app, "ERROR"), "todo_service": (app, "chat-api")},
+        "logs-of-trace": {"todo_trace_id": (app, "4bf92f3577b34da6a3ce929d0e0e4736")},
+        "audit-trail-of-task": {"todo_task_id": (audit, 42)},
+    }
+    searches = {
+        s["name"].removeprefix("logging-oci-sink-search-"): json.loads(s["inputs"]["uiConfig"])["queryString"]
+        for s in rendered.of_type("oci:ManagementDashboard/managementSavedSearch:ManagementSavedSearch")
+    }
+    assert set(searches) == set(expected)
+    for key, query in searches.items():
+        named = set(re.findall(r"'(todo_[a-z_]+)'", query))
+        assert named >= set(expected[key]), (key, query)
+        assert named <= set(paths), f"{key} queries a field no parser fills: {named - set(paths)}"
+        for display_name, (shipped, value) in expected[key].items():
+            assert json_path(shipped, paths[display_name]) == value, display_name
+    assert "'todo_level' in ('ERROR', 'CRITICAL', 'error', 'fatal')" in searches["errors-by-service"]
+    # The Kubernetes metadata is parsed too (nested paths), and the example content holds every path.
+    example = json.loads(source["inputs"]["example"])
+    assert json_path(app, paths["todo_namespace"]) == KUBERNETES_METADATA["namespace_name"]
+    assert all(json_path(example, p) is not None for p in paths.values())
+
+
+class FakeLogAnalytics:
+    """Records the Logging Analytics calls; upsert_field answers with a generated name."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def __getattr__(self, method: str) -> Any:
+        from types import SimpleNamespace
+
+        def record(*args: Any) -> Any:
+            self.calls.append((method, args))
+            if method == "upsert_field":
+                request = args[1]
+                name = request.get("name") or f"gen_{request['displayName']}"
+                return SimpleNamespace(data=SimpleNamespace(name=name))
+            return SimpleNamespace(data=None)
+
+        return record
+
+
+def fake_provider() -> tuple[Any, FakeLogAnalytics]:
+    from components.oci.log_source import LogAnalyticsJsonSourceProvider
+
+    provider, fake = LogAnalyticsJsonSourceProvider(), FakeLogAnalytics()
+    regions: list[str] = []
+    provider.client = lambda region: regions.append(region) or fake  # type: ignore[method-assign]
+    fake.regions = regions  # type: ignore[attr-defined]
+    return provider, fake
+
+
+SOURCE_PROPS = {
+    "region": "eu-frankfurt-1",
+    "namespace": "ns",
+    "parser_name": "c-json-records",
+    "source_name": "c JSON records",
+    "description": "d",
+    "example": '{"level":"x","kubernetes":{"pod_name":"p"}}',
+    "fields": [
+        {"display_name": "todo_level", "path": "$.level"},
+        {"display_name": "todo_pod", "path": "$.kubernetes.pod_name"},
+    ],
+    "field_names": None,
+}
+
+
+def test_oci_log_source_provider_creates_fields_json_parser_and_source() -> None:
+    provider, fake = fake_provider()
+    result = provider.create(dict(SOURCE_PROPS))
+    assert [m for m, _ in fake.calls] == ["upsert_field", "upsert_field", "upsert_parser", "upsert_source"]
+    assert fake.calls[0][1] == (
+        "ns",
+        {"displayName": "todo_level", "description": "$.level", "dataType": "STRING", "isMultiValued": False},
+    )
+    namespace, parser = fake.calls[2][1]
+    assert namespace == "ns"
+    assert parser["type"] == "JSON" and parser["name"] == "c-json-records"
+    assert parser["exampleContent"] == SOURCE_PROPS["example"]
+    assert parser["fieldMaps"] == [
+        {"field": {"name": "gen_todo_level"}, "parserFieldExpression": "$.level", "parserFieldSequence": 1},
+        {"field": {"name": "gen_todo_pod"}, "parserFieldExpression": "$.kubernetes.pod_name", "parserFieldSequence": 2},
+    ]
+    _, source = fake.calls[3][1]
+    assert source["name"] == "c JSON records" and source["typeName"] == "os_file"
+    assert source["parsers"] == [{"name": "c-json-records", "isDefault": True}]
+    assert result.id == "ns/c JSON records"
+    assert result.outs["field_names"] == {"todo_level": "gen_todo_level", "todo_pod": "gen_todo_pod"}
+    assert fake.regions == ["eu-frankfurt-1"]  # type: ignore[attr-defined]
+
+
+def test_oci_log_source_provider_updates_in_place_and_deletes_in_reverse_order() -> None:
+    provider, fake = fake_provider()
+    olds = {**SOURCE_PROPS, "field_names": {"todo_level": "f1", "todo_pod": "f2"}}
+    news = {**SOURCE_PROPS, "fields": [{"display_name": "todo_level", "path": "$.severity"}]}
+    diff = provider.diff("id", olds, news)
+    assert diff.changes and not diff.replaces
+    renamed = provider.diff("id", olds, {**news, "source_name": "other"})
+    assert renamed.replaces == ["source_name"]
+    assert not provider.diff("id", olds, dict(olds)).changes
+    result = provider.update("id", olds, news)
+    methods = [m for m, _ in fake.calls]
+    assert methods == ["upsert_field", "upsert_parser", "upsert_source", "delete_field"]
+    # The existing field is updated by its name, not created again; the dropped one is deleted.
+    assert fake.calls[0][1][1]["name"] == "f1"
+    assert fake.calls[1][1][1]["fieldMaps"][0]["parserFieldExpression"] == "$.severity"
+    assert fake.calls[3][1] == ("ns", "f2")
+    assert result.outs["field_names"] == {"todo_level": "f1"}
+
+    provider, fake = fake_provider()
+    provider.delete("id", olds)
+    assert fake.calls == [
+        ("delete_source", ("ns", "c JSON records")),
+        ("delete_parser", ("ns", "c-json-records")),
+        ("delete_field", ("ns", "f1")),
+        ("delete_field", ("ns", "f2")),
+    ]
+
+
+def test_oci_log_source_provider_uses_the_pulumi_oci_api_key_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from components.oci import log_source
+
+    validated: list[dict[str, Any]] = []
+    fake_config = types.ModuleType("oci.config")
+    fake_config.DEFAULT_LOCATION = "~/.oci/config"  # type: ignore[attr-defined]
+    fake_config.DEFAULT_PROFILE = "DEFAULT"  # type: ignore[attr-defined]
+    fake_config.from_file = lambda location, profile: {"user": f"file:{location}:{profile}"}  # type: ignore[attr-defined]
+    fake_config.validate_config = validated.append  # type: ignore[attr-defined]
+    fake_oci = types.ModuleType("oci")
+    fake_oci.config = fake_config  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "oci", fake_oci)
+    monkeypatch.setitem(sys.modules, "oci.config", fake_config)
+    keys = {"OCI_USER_OCID": "u", "OCI_TENANCY_OCID": "t", "OCI_FINGERPRINT": "f", "OCI_PRIVATE_KEY_PATH": "/k"}
+    for name, value in keys.items():
+        monkeypatch.setenv(name, value)
+    assert log_source.sdk_config("r") == {
+        "user": "u",
+        "tenancy": "t",
+        "fingerprint": "f",
+        "key_file": "/k",
+        "region": "r",
+    }
+    monkeypatch.delenv("OCI_FINGERPRINT")
+    monkeypatch.setenv("OCI_CONFIG_FILE", "/cfg")
+    monkeypatch.setenv("OCI_CONFIG_FILE_PROFILE", "deploy")
+    assert log_source.sdk_config("r") == {"user": "file:/cfg:deploy", "region": "r"}
+    assert len(validated) == 2
+
+
+def test_oci_log_source_provider_survives_pickling_without_importing_the_sdk() -> None:
+    """Pulumi stores the provider pickled (dill) and unpickles it in its own process: that must work
+    from the project directory, and neither the program nor the unpickling may import the 38 MB SDK."""
+    import base64
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, base64, dill, components.oci.log_sink as s; "
+        "from pulumi.dynamic.dynamic import serialize_provider; "
+        "from components.oci.log_source import LogAnalyticsJsonSourceProvider as P; "
+        "blob = serialize_provider(P()); "
+        "assert 'oci' not in sys.modules; "
+        "print(blob)"
+    )
+    blob = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    load = (
+        "import sys, base64, dill; "
+        f"p = dill.loads(base64.b64decode('{blob}')); "
+        "print(type(p).__name__, hasattr(p, 'create'), 'oci' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["LogAnalyticsJsonSourceProvider", "True", "False"]
+    assert base64.b64decode(blob)
+
+
+def test_oci_log_source_name_is_checked() -> None:
+    raw = with_logging(stack_sections("prod-oci"), ociLogSourceName="bad/name")
+    with pytest.raises(ConfigError, match=r"todo-observability:logging\.ociLogSourceName"):
+        parse_settings(raw, "oci")
+    custom = parse_settings(with_logging(stack_sections("prod-oci"), ociLogSourceName="Todo JSON"), "oci")
+    assert custom.logging.oci_log_source_name == "Todo JSON"

@@ -2,14 +2,16 @@
 OCI Logging's custom logs; Logging Analytics keeps Fluent Bit the only agent, with its filesystem
 buffer, instead of adding a Fluentd aggregator (see docs/logging.md). Two log groups (container logs;
 audit records) each get a daily purge task that enforces their retention, an IAM policy lets the
-upload user's group write into the compartment, and the three saved searches are Management
-Dashboard saved searches. Fluent Bit signs uploads with an API key: the OCI config file is generated
+upload user's group write into the compartment, a log source with a JSON parser reads the uploaded
+records (components/oci/log_source.py), and the three saved searches are Management Dashboard saved
+searches over the fields it fills. Fluent Bit signs uploads with an API key: the OCI config file is generated
 from non-secret settings, and only the private key comes from stack secrets; both are mounted from
 one Secret."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pulumi
 import pulumi_oci.loganalytics as loganalytics
@@ -20,6 +22,7 @@ from pulumi_oci.managementdashboard import ManagementSavedSearch
 
 from components.labels import cloud_tags, common_labels
 from components.log_sink import LogSinkArgs, SinkBinding
+from components.oci.log_source import LogAnalyticsJsonSource
 from render.fluent_bit import (
     OCI_CONFIG_FILE_NAME,
     OCI_KEY_DIR,
@@ -28,11 +31,13 @@ from render.fluent_bit import (
     oracle_outputs,
 )
 from render.log_queries import (
+    OCI_PARSED_PATHS,
     OCI_SAVED_SEARCH_METADATA_VERSION,
     OCI_SAVED_SEARCH_PROVIDER,
     OCI_SAVED_SEARCH_PROVIDER_VERSION,
     OCI_SAVED_SEARCH_WIDGET_TEMPLATE,
     OCI_SAVED_SEARCH_WIDGET_VM,
+    oci_field,
     oci_queries,
     oci_saved_search_ui_config,
 )
@@ -52,6 +57,26 @@ def group_subject(group: str) -> str:
         domain, name = group.split("/", 1)
         return f"group '{domain}'/'{name}'"
     return f"group {group}"
+
+
+def log_source_name(configured: str, cluster: str) -> str:
+    return configured or f"{cluster} JSON records"
+
+
+def example_record() -> str:
+    """One record as the Lua filter ships it, with every parsed path: the parser's example content."""
+    record: dict[str, Any] = {}
+    for key, path in OCI_PARSED_PATHS:
+        *parents, leaf = path.removeprefix("$.").split(".")
+        node = record
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = f"example-{key}"
+    return json.dumps(record, sort_keys=True, separators=(",", ":"))
+
+
+def parsed_fields() -> list[dict[str, str]]:
+    return [{"display_name": oci_field(key), "path": path} for key, path in OCI_PARSED_PATHS]
 
 
 def upload_policy_statements(group: str, compartment_id: str) -> list[str]:
@@ -169,12 +194,26 @@ class OciLogSink(pulumi.ComponentResource):
             opts=providers.k8s_opts(self, depends_on=[args.logging_namespace]),
         )
 
+        # The log source Fluent Bit names in every upload, and the JSON parser behind it.
+        source_name = log_source_name(logging.oci_log_source_name, cluster)
+        self.log_source = LogAnalyticsJsonSource(
+            f"{name}-log-source",
+            region=oci.region,
+            namespace=namespace,
+            parser_name=f"{cluster}-json-records",
+            source_name=source_name,
+            description=f"{cluster}: Fluent Bit records, one JSON object each (todo-observability)",
+            example=example_record(),
+            fields=parsed_fields(),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
         outputs = pulumi.Output.all(self.log_groups["logs"].id, self.log_groups["audit"].id).apply(
             lambda ids: oracle_outputs(
                 namespace=namespace,
                 logs_group_id=ids[0],
                 audit_group_id=ids[1],
-                log_source_name=logging.oci_log_source_name,
+                log_source_name=source_name,
                 cluster_name=cluster,
             )
         )
@@ -182,6 +221,6 @@ class OciLogSink(pulumi.ComponentResource):
             outputs=outputs,
             volumes=[{"name": API_KEY_VOLUME, "secret": {"secretName": API_KEY_SECRET_NAME, "defaultMode": 0o400}}],
             volume_mounts=[{"name": API_KEY_VOLUME, "mountPath": OCI_KEY_DIR, "readOnly": True}],
-            depends_on=[self.api_key_secret, self.upload_policy, *self.purge_tasks.values()],
+            depends_on=[self.api_key_secret, self.upload_policy, self.log_source, *self.purge_tasks.values()],
         )
         self.register_outputs({"log_groups": {k: g.id for k, g in self.log_groups.items()}})
