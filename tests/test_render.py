@@ -208,4 +208,195 @@ def test_yaml_files_are_the_same_bytes_with_libyaml_and_pure_python_pyyaml(rende
     for path in paths:
         text = path.read_text()
         data = yaml.safe_load(text)
-        assert to_yaml(data, yaml.CSafeDumper) == to_yaml(data, yaml.SafeDumper) == text, path
+        assert to_yaml(data) == to_yaml(data, yaml.CSafeDumper) == to_yaml(data, yaml.SafeDumper) == text, path
+
+
+# Values where YAML's and JSON's quoting, typing and escaping decide the bytes.
+TRICKY_STRINGS = [
+    "",
+    " leading space",
+    "trailing space ",
+    "multi\nline\n",
+    "multi\nline no final newline",
+    "  indented\n  block\n",
+    "key: value",
+    "# not a comment",
+    "a #b",
+    "'single'",
+    '"double"',
+    "it's",
+    "unicode: é ü 日本 ✓",
+    "emoji 🙂",
+    "tab\there",
+    "control \x07 bell",
+    "1",
+    "1.5",
+    "0x1f",
+    "0o17",
+    "1e3",
+    "1_000",
+    "true",
+    "True",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "~",
+    "-",
+    "- item",
+    "?",
+    "[a]",
+    "{a: 1}",
+    "*alias",
+    "&anchor",
+    "!tag",
+    "%directive",
+    "@at",
+    "`tick",
+    "=",
+    "<<",
+    "2026-12-01",
+    "12:30:00",
+    ".inf",
+    ".nan",
+    'sum(rate(x{job="a"}[5m])) by (le) > 0.5',
+    "x" * 500,
+    "line with \\ backslash",
+]
+
+
+def tricky_documents() -> list[Any]:
+    shared_list = ["same", "list"]
+    shared_dict = {"same": "dict"}
+    return [
+        {"strings": TRICKY_STRINGS, "keys": {s: s for s in TRICKY_STRINGS if s}},
+        {"ints": [0, -1, 2**40, 10**30], "floats": [0.5, -0.0, 1e16, 1.5e-7, 3.0], "bools": [True, False, None]},
+        {"empty": {"dict": {}, "list": [], "string": ""}, "nested": [[[]], [{}], {"a": [{"b": []}]}]},
+        {"first": shared_list, "second": shared_list, "third": shared_dict, "fourth": shared_dict},
+        {"mixed keys": {1: "one", "two": 2, None: "null"}, "tuple": (1, 2)},
+        ["a list", {"at": "the top"}],
+        "a scalar document",
+        None,
+    ]
+
+
+def test_the_fast_yaml_representer_writes_pyyaml_s_bytes_for_tricky_values() -> None:
+    """tools.artifacts builds SafeRepresenter's nodes itself for plain data: byte for byte what
+    yaml.dump writes with the same options, with either emitter, anchors for shared values included."""
+    from tools.artifacts import DUMPER, PlainRepresenter, PlainResolver, plain_dumper
+
+    assert issubclass(DUMPER, PlainRepresenter) and issubclass(DUMPER, PlainResolver)
+    emitters = [yaml.SafeDumper, *([yaml.CSafeDumper] if hasattr(yaml, "CSafeDumper") else [])]
+    for document in tricky_documents():
+        for emitter in emitters:
+            assert to_yaml(document, plain_dumper(emitter)) == to_yaml(document, emitter), (emitter, document)
+    shared = to_yaml(tricky_documents()[3])
+    assert "&id001" in shared and "*id001" in shared
+
+
+def test_the_fast_json_writer_writes_json_dumps_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """to_json writes json.dumps(indent=2, sort_keys=True) itself for plain data (the json module's
+    indenting encoder is pure Python), and hands anything else (non-string keys, tuples, NaN) to it."""
+    import tools.artifacts
+    from tools.artifacts import to_json
+
+    documents = [d for d in tricky_documents() if not (isinstance(d, dict) and "mixed keys" in d)]
+    documents += [{"int keys": {2: "b", 1: "a"}, "tuple": (1, 2)}, {"nan": float("nan"), "inf": [float("-inf")]}]
+    for document in documents:
+        assert to_json(document) == json.dumps(document, indent=2, sort_keys=True) + "\n", document
+
+    def indenting_encoder(*args: Any, **kwargs: Any) -> str:
+        raise AssertionError("plain data went through json.dumps")
+
+    monkeypatch.setattr(tools.artifacts.json, "dumps", indenting_encoder)
+    assert to_json({"b": [1, 2.5, None], "a": {"x": "é"}}).startswith('{\n  "a": {\n    "x": "\\u00e9"\n  },')
+
+
+def test_every_rendered_json_file_is_what_json_dumps_writes(rendered: Rendered) -> None:
+    paths = rendered.files("**/*.json")
+    assert any(p.name == "resources.json" for p in paths) and any("dashboards" in str(p) for p in paths)
+    for path in paths:
+        text = path.read_text()
+        assert json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n" == text, path
+
+
+def test_the_mocks_answer_computed_outputs_only() -> None:
+    """Under `preview=False` the SDK resolves unanswered outputs to the inputs: the mocks answer only
+    what a provider computes, so the inputs are not serialized and deserialized twice more."""
+    from pulumi.runtime.mocks import MockResourceArgs
+
+    from tools.mocks import RecordingMocks
+
+    def answer(type_token: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        args = MockResourceArgs(typ=type_token, name="n", inputs=inputs, provider="", resource_id="", custom=True)
+        resource_id, state = RecordingMocks().new_resource(args)
+        assert resource_id == "n-id"
+        return state
+
+    assert answer("kubernetes:core/v1:ConfigMap", {"data": {"a": "b"}}) == {}
+    account = answer("azure-native:storage:StorageAccount", {"accountName": "acct"})
+    assert account == {"name": "acct"}
+    bucket = answer("gcp:storage/bucket:Bucket", {"name": "b1"})
+    assert bucket == {"url": "gs://n"}
+    assert answer("gcp:storage/bucket:Bucket", {"url": "gs://given"}) == {}
+    password = answer("random:index/randomPassword:RandomPassword", {"length": 16})
+    assert rpc.is_rpc_secret(password["result"]) and set(password) == {"result"}
+
+
+REFERENCE_PROGRAM = """
+import json, sys
+from google.protobuf import struct_pb2
+from pulumi.runtime import settings, rpc
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.sync_await import _sync_await
+from tools.floor import run_floor
+from tools.mocks import Recorder, decode_inputs
+recorder = Recorder()
+run_floor([], 0, 1, recorder)
+config_map = next(r for r in recorder.registrations if r.type == "kubernetes:core/v1:ConfigMap")
+monitor = settings.SETTINGS.monitor
+args = _sync_await(rpc.serialize_properties({"urn": config_map.urn}, {}))
+answer = monitor.Invoke(resource_pb2.ResourceInvokeRequest(tok="pulumi:pulumi:getResource", args=args))
+state = rpc.deserialize_properties(getattr(answer, "return"))["state"]
+print(json.dumps({"state": state, "inputs": config_map.inputs, "encoded": config_map.encoded_inputs,
+                  "stored": monitor.resources[config_map.urn].state}))
+"""
+
+
+def test_a_reference_to_a_resource_reads_its_inputs_and_the_recorder_keeps_them_encoded() -> None:
+    import subprocess
+    import sys
+
+    from tools.stackfile import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", REFERENCE_PROGRAM], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["inputs"]["data"] == {"config.yaml": "name: config-0\n"}
+    # The recorder keeps compact JSON; the monitor keeps no second copy of the inputs.
+    assert seen["encoded"] == json.dumps(seen["inputs"], separators=(",", ":"))
+    assert seen["stored"] == {}
+    assert seen["state"]["data"] == seen["inputs"]["data"]
+    assert seen["state"]["metadata"]["name"] == "config-0"
+
+
+def test_extraction_runs_with_the_program_s_objects_frozen_and_unfreezes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector skips the program's long-lived objects while the extractors build their trees,
+    and the process is left as it was (an in-process render must not pin its garbage forever)."""
+    import gc
+
+    import tools.render
+
+    frozen_while_extracting: list[int] = []
+
+    def extractors(registrations: list[Any]) -> dict[str, str]:
+        frozen_while_extracting.append(gc.get_freeze_count())
+        raise RuntimeError("an extractor failed")
+
+    monkeypatch.setattr(tools.render, "extract_all", extractors)
+    with pytest.raises(RuntimeError):
+        tools.render.extract([])
+    assert frozen_while_extracting and frozen_while_extracting[0] > 0
+    assert gc.get_freeze_count() == 0

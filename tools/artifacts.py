@@ -21,10 +21,68 @@ CONFIG_MAP_TYPE = "kubernetes:core/v1:ConfigMap"
 SECRET_TYPE = "kubernetes:core/v1:Secret"
 
 
+STR_TAG = "tag:yaml.org,2002:str"
+MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+class PlainRepresenter(yaml.representer.SafeRepresenter):
+    """SafeRepresenter's nodes for plain data (dict with str keys, list, str, int, bool, None), built
+    without its per-value dispatch: the same nodes, so the same bytes (tests/test_render.py compares
+    with `yaml.SafeDumper` over every rendered file and over tricky values). Anything else (floats,
+    other key types, subclasses) goes the generic way. Shared dicts and lists become anchors, as there."""
+
+    def represent_data(self, data: Any) -> yaml.Node:
+        kind = type(data)
+        if kind is str:
+            return yaml.ScalarNode(STR_TAG, data, style=self.default_style)
+        if (kind is not dict and kind is not list) or self.default_flow_style is None:
+            return super().represent_data(data)
+        node: yaml.Node | None = self.represented_objects.get(id(data))
+        if node is not None:
+            return node
+        if kind is dict and not all(type(key) is str for key in data):
+            return super().represent_data(data)
+        self.object_keeper.append(data)
+        represent = self.represent_data
+        if kind is list:
+            items: list[yaml.Node] = []
+            node = self.represented_objects[id(data)] = yaml.SequenceNode(
+                SEQ_TAG, items, flow_style=self.default_flow_style
+            )
+            items.extend(represent(item) for item in data)
+            return node
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        node = self.represented_objects[id(data)] = yaml.MappingNode(MAP_TAG, pairs, flow_style=self.default_flow_style)
+        style = self.default_style
+        pairs.extend(
+            (yaml.ScalarNode(STR_TAG, key, style=style), represent(data[key]))
+            for key in (sorted(data) if self.sort_keys else data)
+        )
+        return node
+
+
+class PlainResolver(yaml.resolver.Resolver):
+    """The Resolver's answer for a plain scalar whose first character starts no implicit type (most
+    text): the default tag, without trying the patterns. Read from the resolver tables at each call."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        resolvers = self.yaml_implicit_resolvers
+        plain = kind is yaml.ScalarNode and value and value[0] not in resolvers and None not in resolvers
+        if plain and not self.yaml_path_resolvers:
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
+
+def plain_dumper(emitter_dumper: type[yaml.SafeDumper]) -> type[yaml.SafeDumper]:
+    """`emitter_dumper` (SafeDumper or CSafeDumper) with the plain-data representer and resolver."""
+    return type(f"Plain{emitter_dumper.__name__}", (PlainRepresenter, PlainResolver, emitter_dumper), {})
+
+
 # libyaml's emitter where PyYAML was built with it (a tenth of the pure-Python emitter's time), PyYAML's
 # own otherwise. The two fold long quoted strings differently, so lines are never folded: with no width
 # limit both write the same bytes (tests/test_render.py dumps every rendered artifact with both).
-DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+DUMPER: type[yaml.SafeDumper] = plain_dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper))
 UNFOLDED = 2**31 - 1  # libyaml's width is a C int
 
 
@@ -33,7 +91,63 @@ def to_yaml(value: Any, dumper: type[yaml.SafeDumper] = DUMPER) -> str:
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True) + "\n"
+    """`json.dumps(value, indent=2, sort_keys=True)` and a newline. The json module's C encoder does not
+    indent; plain data (dict with str keys, list, str, int, float, bool, None) is written here with its
+    C string encoder, to the same bytes (tests/test_render.py); anything else goes through json.dumps."""
+    chunks: list[str] = []
+    try:
+        _plain_json(value, "\n", chunks)
+    except (_NotPlainError, RecursionError):
+        return json.dumps(value, indent=2, sort_keys=True) + "\n"
+    chunks.append("\n")
+    return "".join(chunks)
+
+
+class _NotPlainError(Exception):
+    pass
+
+
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_JSON_CONSTANTS = {True: "true", False: "false", None: "null"}
+
+
+def _plain_json(value: Any, newline: str, out: list[str]) -> None:
+    """Appends `value` indented as json.dumps(indent=2) would, at the depth `newline` carries."""
+    kind = type(value)
+    if kind is str:
+        out.append(_encode_string(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        if not all(type(key) is str for key in value):
+            raise _NotPlainError
+        inner = newline + "  "
+        separator = "{" + inner
+        for key in sorted(value):
+            out.append(separator + _encode_string(key) + ": ")
+            _plain_json(value[key], inner, out)
+            separator = "," + inner
+        out.append(newline + "}")
+    elif kind is list:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            _plain_json(item, inner, out)
+            separator = "," + inner
+        out.append(newline + "]")
+    elif kind is bool or value is None:
+        out.append(_JSON_CONSTANTS[value])
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is float and value == value and value not in (float("inf"), float("-inf")):
+        out.append(float.__repr__(value))
+    else:
+        raise _NotPlainError
 
 
 def _qualified(registrations: list[Registration]) -> dict[str, str]:

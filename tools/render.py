@@ -7,6 +7,7 @@ writes what a reviewer needs to build/<stack>/ (see README "Offline render").
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import runpy
@@ -59,6 +60,17 @@ def run_program(stack: str, config: dict[str, str], secret_keys: list[str], reco
     return placeholders
 
 
+def extract(registrations: list[Registration]) -> dict[str, str]:
+    """The artifacts. The program's objects (the SDK's resources, outputs, modules) all outlive it and
+    never become garbage while extracting: frozen, the collector stops rescanning them for every
+    thousand nodes and rows the extractors build (a third of the extraction time at 500 services)."""
+    gc.freeze()
+    try:
+        return extract_all(registrations)
+    finally:
+        gc.unfreeze()
+
+
 def render(stack: str, config_file: Path | None = None, recorder: Recorder | None = None) -> RenderResult:
     started = time.perf_counter()
     recorder = recorder if recorder is not None else Recorder()
@@ -67,7 +79,7 @@ def render(stack: str, config_file: Path | None = None, recorder: Recorder | Non
     program_started = time.perf_counter()
     placeholders = run_program(stack, config, secret_keys, recorder)
     program_seconds = time.perf_counter() - program_started
-    files = extract_all(recorder.registrations)
+    files = extract(recorder.registrations)
     files["secrets-to-set.txt"] = "".join(f"secrets.{name}\n" for name in placeholders)
     seconds = time.perf_counter() - started
     return RenderResult(stack, recorder.registrations, files, placeholders, seconds, program_seconds)
