@@ -80,7 +80,7 @@ def alias(name: str) -> str:
 
 
 def keys_of(cls: Any) -> list[str]:
-    return [alias(name) for name, info in _fields(cls).items() if info.init is not False and name != "stack"]
+    return [alias(name) for name in _fields(cls)]
 
 
 def describe(annotation: Any, field_metadata: list[Any] | None = None) -> str:

@@ -165,7 +165,7 @@ def parse_settings(raw: dict[str, Any], stack: str) -> StackSettings:
     settings, problems = check_settings(raw)
     if problems or settings is None:
         raise ConfigError(stack, problems)
-    object.__setattr__(settings, "stack", stack)
+    settings.set_stack(stack)
     return settings
 
 
@@ -178,7 +178,7 @@ def load_stack(
     problems += secret_problems(raw_secrets, "secrets" in secret_keys, settings, offline)
     if problems or settings is None:
         raise ConfigError(stack, problems)
-    object.__setattr__(settings, "stack", stack)
+    settings.set_stack(stack)
     return LoadedStack(settings, build_secrets(raw_secrets, settings))
 
 

@@ -1,4 +1,4 @@
-"""The typed stack configuration: one frozen pydantic dataclass per `todo-observability:<section>`.
+"""The typed stack configuration: one frozen pydantic model per `todo-observability:<section>`.
 
 Field names are snake_case; users write the camelCase form (`retention_days` -> `retentionDays`, the
 alias generator). Unknown keys are errors (`extra="forbid"`), every number has a lower and an upper
@@ -6,14 +6,17 @@ bound, and every string with a form has a type from `settings.fields` that says 
 Defaults live here; those that depend on the cloud or the environment are the overlays in
 `settings.defaults`. Rules that span several keys are model validators (`StackSettings._cross_field`,
 rules in `settings.validation`).
+
+Start-up cost (a render parses its config once): the sections are `BaseModel`s, not pydantic
+dataclasses (no generated `__init__`/`__eq__` per class), and their validators are built on first use
+(`defer_build`). A nested section's default is an empty mapping validated by its parent (`nested`), so
+loading a stack builds the one `StackSettings` validator and not one more per defaulted section.
 """
 
-from dataclasses import field as dataclass_field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
-from pydantic.dataclasses import dataclass
 
 from settings.fields import (
     BootstrapServers,
@@ -39,17 +42,37 @@ from settings.fields import (
     text,
 )
 
-CONFIG = ConfigDict(
-    extra="forbid",
-    frozen=True,
-    alias_generator=to_camel,
-    validate_by_alias=True,
-    # Code (tests, the lab) builds variants with snake_case names: `dataclasses.replace(settings, ...)`.
-    validate_by_name=True,
-    # `pulumi config set --path k 2` stores an integer even where text is meant (clientSecretRotation).
-    coerce_numbers_to_str=True,
-)
-section = dataclass(config=CONFIG)
+
+class Section(BaseModel):
+    """A `todo-observability:<section>` (or a part of one)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        # Code (tests, the lab) builds variants with snake_case names: `replace(settings, ...)`.
+        validate_by_name=True,
+        # `pulumi config set --path k 2` stores an integer even where text is meant (clientSecretRotation).
+        coerce_numbers_to_str=True,
+        defer_build=True,
+    )
+
+
+SectionT = TypeVar("SectionT", bound=Section)
+
+
+def nested(**defaults: Any) -> Any:
+    """The default of a nested section: `defaults` (field names) validated by the enclosing model."""
+    return Field(default_factory=lambda: dict(defaults), validate_default=True)
+
+
+def replace(section: SectionT, **changes: Any) -> SectionT:
+    """A copy of `section` with `changes` (field names), validated again (what `dataclasses.replace` did).
+    No collector is passed, so `StackSettings`' cross-field rules do not run, and `stack` is not kept."""
+    values = {name: getattr(section, name) for name in type(section).__pydantic_fields__}
+    return type(section)(**{**values, **changes})
+
 
 Cloud = Literal["azure", "gcp", "oci", "local"]
 Environment = Literal["production", "staging", "development"]
@@ -79,8 +102,7 @@ def _is_log_buffer(value: str) -> bool:
     )
 
 
-@section
-class ClusterSettings:
+class ClusterSettings(Section):
     name: DnsLabel = "todo"
     # kubectl context to use; empty means the ambient context. A kubeconfig file's content goes in
     # `secrets.kubeconfig` instead, so it stays a Pulumi secret.
@@ -92,16 +114,14 @@ class ClusterSettings:
     location: text(r"[a-z0-9-]+", "a zone or region such as europe-west1", empty_ok=True) = ""
 
 
-@section
-class AzureSettings:
+class AzureSettings(Section):
     subscription_id: Guid = ""
     tenant_id: Guid = ""
     resource_group: text(r"[-\w.()]{0,89}[-\w()]", "a resource group name (letters, digits, -_.())", empty_ok=True) = ""
     location: text(r"[a-z0-9]+", "an Azure region such as westeurope", empty_ok=True) = ""
 
 
-@section
-class GcpSettings:
+class GcpSettings(Section):
     project: text(
         r"[a-z][a-z0-9-]{4,28}[a-z0-9]", "a GCP project ID (6-30 lowercase letters, digits, '-')", empty_ok=True
     ) = ""
@@ -111,8 +131,7 @@ class GcpSettings:
 OCI_REGION = text(r"[a-z]+-[a-z]+-[0-9]+", "an OCI region such as eu-frankfurt-1", empty_ok=True)
 
 
-@section
-class OciSettings:
+class OciSettings(Section):
     # The tenancy OCID stands for the root compartment.
     compartment_id: text(
         r"ocid1\.(compartment|tenancy)\.[a-z0-9._-]+",
@@ -139,16 +158,14 @@ class OciSettings:
     ) = ""
 
 
-@section
-class ResourceSettings:
+class ResourceSettings(Section):
     cpu_request: CpuQuantity = "100m"
     memory_request: MemoryQuantity = "128Mi"
     cpu_limit: CpuQuantity = ""
     memory_limit: MemoryQuantity = "256Mi"
 
 
-@section
-class SloSettings:
+class SloSettings(Section):
     # Fraction of requests (or events) that must succeed over the window, e.g. 0.999.
     availability: number(0.5, 0.99999) = 0.999
     # Fraction that must be faster than `latency_threshold_seconds`; 0 disables the latency SLO.
@@ -160,8 +177,7 @@ class SloSettings:
 Topic = text(r"[A-Za-z0-9._-]{1,249}", "a Kafka topic name (letters, digits, '.', '_', '-')")
 
 
-@section
-class ServiceSettings:
+class ServiceSettings(Section):
     name: DnsLabel
     kind: Literal["frontend", "api", "worker"] = "worker"
     namespace: DnsLabel = "todo"
@@ -178,17 +194,15 @@ class ServiceSettings:
     routes: list[Route] = Field(default_factory=list)
     publishes: list[Topic] = Field(default_factory=list)
     subscribes: list[Topic] = Field(default_factory=list)
-    slo: SloSettings = Field(default_factory=SloSettings)
+    slo: SloSettings = nested()
 
 
-@section
-class KafkaSaslSettings:
+class KafkaSaslSettings(Section):
     mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
     username: str = ""
 
 
-@section
-class KafkaUiSettings:
+class KafkaUiSettings(Section):
     enabled: Flag = True
     read_only: Flag = True
     # When set, Kafka UI is exposed through an ingress with TLS; otherwise it stays ClusterIP.
@@ -200,8 +214,7 @@ class KafkaUiSettings:
     oidc_client_id: str = ""
 
 
-@section
-class KafkaSettings:
+class KafkaSettings(Section):
     mode: Literal["strimzi", "managed"] = "strimzi"
     vendor: Literal["strimzi", "redpanda", "confluent"] = "strimzi"
     cluster_name: DnsLabel = "todo-kafka"
@@ -224,11 +237,10 @@ class KafkaSettings:
     schema_registry: Flag = False
     pubsub_component: DnsLabel = "kafka-pubsub"
     topics: list[Topic] = Field(default_factory=lambda: ["task-events", "reminders", "task-updates"])
-    ui: KafkaUiSettings = Field(default_factory=KafkaUiSettings)
+    ui: KafkaUiSettings = nested()
 
 
-@section
-class PrometheusSettings:
+class PrometheusSettings(Section):
     replicas: count(1, 5) = 1
     retention: Duration = "15d"
     # Prometheus' byte size (its GB is 2^30 bytes, like Gi); must leave room for the WAL on the volume.
@@ -237,11 +249,10 @@ class PrometheusSettings:
     ) = "40GB"
     storage_size: text(r"[0-9]+(Mi|Gi|Ti)", "a volume size such as 50Gi") = "50Gi"
     scrape_interval: PositiveDuration = "30s"
-    resources: ResourceSettings = Field(default_factory=lambda: ResourceSettings("500m", "2Gi", "", "4Gi"))
+    resources: ResourceSettings = nested(cpu_request="500m", memory_request="2Gi", cpu_limit="", memory_limit="4Gi")
 
 
-@section
-class LongTermStorageSettings:
+class LongTermStorageSettings(Section):
     enabled: Flag = False
     raw_retention: Duration = "30d"
     five_minute_retention: Duration = "180d"
@@ -259,20 +270,18 @@ class LongTermStorageSettings:
     oke_cluster_id: str = ""
 
 
-@section
-class MetricsSettings:
+class MetricsSettings(Section):
     namespace: DnsLabel = "monitoring"
     release_name: DnsLabel = "kube-prometheus-stack"
-    prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
+    prometheus: PrometheusSettings = nested()
     alertmanager_replicas: count(1, 5) = 1
-    long_term: LongTermStorageSettings = Field(default_factory=LongTermStorageSettings)
+    long_term: LongTermStorageSettings = nested()
     dapr_namespace: DnsLabel = "dapr-system"
     # Namespaces whose pods carry Dapr sidecars (default: every service namespace).
     application_namespaces: list[DnsLabel] = Field(default_factory=list)
 
 
-@section
-class LoggingSettings:
+class LoggingSettings(Section):
     namespace: DnsLabel = "logging"
     retention_days: count(1, MAX_RETENTION_DAYS) = 30
     audit_retention_days: count(1, MAX_RETENTION_DAYS) = 365
@@ -283,7 +292,7 @@ class LoggingSettings:
     # Upper bound of Fluent Bit's on-disk buffer per output, on each node.
     buffer_limit: checked(_is_log_buffer, f"a Fluent Bit size of at least {MIN_LOG_BUFFER}, such as 500M or 2G") = "2G"
     # Fluent Bit's memory limit bounds its in-memory chunks (storage.max_chunks_up) and emitters.
-    resources: ResourceSettings = Field(default_factory=lambda: ResourceSettings("100m", "128Mi", "", "512Mi"))
+    resources: ResourceSettings = nested(cpu_request="100m", memory_request="128Mi", cpu_limit="", memory_limit="512Mi")
     # OCI: name of the Logging Analytics log source this program creates to parse the records as JSON
     # (empty: "<cluster.name> JSON records"). Not an Oracle-defined source: those cannot be changed.
     oci_log_source_name: text(
@@ -298,8 +307,7 @@ class LoggingSettings:
     client_secret_rotation: text(r"[A-Za-z0-9._-]{1,64}", "a short label such as 2026-07") = "1"
 
 
-@section
-class TracingSettings:
+class TracingSettings(Section):
     namespace: DnsLabel = "tracing"
     backend: Literal["jaeger", "azure-monitor", "cloud-trace", "oci-apm"] = "jaeger"
     # Fraction of traces kept after tail sampling keeps every error and slow trace.
@@ -319,8 +327,7 @@ class TracingSettings:
     jaeger_retention_hours: count(1, 8760) = 168
 
 
-@section
-class ThresholdSettings:
+class ThresholdSettings(Section):
     error_rate_percent: number(0.01, 100.0) = 5.0
     error_rate_window: Duration = "5m"
     latency_p95_seconds: number(0.001, 60.0) = 1.0
@@ -341,19 +348,16 @@ class ThresholdSettings:
     traffic_drop_min_requests_per_second: number(0.001, 10000.0) = 0.5
 
 
-@section
-class PagerDutyReceiver:
+class PagerDutyReceiver(Section):
     enabled: Flag = False
 
 
-@section
-class SlackReceiver:
+class SlackReceiver(Section):
     enabled: Flag = False
     channel: str = "#todo-alerts"
 
 
-@section
-class TeamsReceiver:
+class TeamsReceiver(Section):
     enabled: Flag = False
 
 
@@ -364,8 +368,7 @@ EmailList = text(
 )
 
 
-@section
-class EmailReceiver:
+class EmailReceiver(Section):
     enabled: Flag = False
     to: EmailList = ""
     sender: Email = ""
@@ -374,37 +377,33 @@ class EmailReceiver:
     require_tls: Flag = True
 
 
-@section
-class DeadMansSwitchReceiver:
+class DeadMansSwitchReceiver(Section):
     enabled: Flag = False
     # How often the always-firing Watchdog is re-sent; the switch alarms when it stops arriving, so
     # this must be well under the check-in period configured at the dead man's switch service.
     repeat_interval: PositiveDuration = "1m"
 
 
-@section
-class ReceiverSettings:
-    pagerduty: PagerDutyReceiver = Field(default_factory=PagerDutyReceiver)
-    slack: SlackReceiver = Field(default_factory=SlackReceiver)
-    teams: TeamsReceiver = Field(default_factory=TeamsReceiver)
-    email: EmailReceiver = Field(default_factory=EmailReceiver)
-    dead_mans_switch: DeadMansSwitchReceiver = Field(default_factory=DeadMansSwitchReceiver)
+class ReceiverSettings(Section):
+    pagerduty: PagerDutyReceiver = nested()
+    slack: SlackReceiver = nested()
+    teams: TeamsReceiver = nested()
+    email: EmailReceiver = nested()
+    dead_mans_switch: DeadMansSwitchReceiver = nested()
 
 
-@section
-class AlertingSettings:
+class AlertingSettings(Section):
     runbook_base_url: HttpUrl = "https://github.com/todo-ai/todo-observability/blob/main/runbooks"
     grafana_url: HttpUrl = "http://localhost:3000"
     group_wait: Duration = "30s"
     # Alertmanager refuses a zero group_interval or repeat_interval (config.Route validation).
     group_interval: PositiveDuration = "5m"
     repeat_interval: PositiveDuration = "4h"
-    thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
-    receivers: ReceiverSettings = Field(default_factory=ReceiverSettings)
+    thresholds: ThresholdSettings = nested()
+    receivers: ReceiverSettings = nested()
 
 
-@section
-class GrafanaSettings:
+class GrafanaSettings(Section):
     admin_user: text(r"[A-Za-z0-9._@-]{1,64}", "a user name (letters, digits, '.', '_', '@', '-')") = "admin"
     persistence_size: Quantity = "10Gi"
     # Exposed only through an ingress with TLS when a host is given; otherwise ClusterIP.
@@ -413,24 +412,31 @@ class GrafanaSettings:
     ingress_class: K8sName = ""
 
 
-@section
-class StackSettings:
+class StackSettings(Section):
     """The whole stack configuration. `stack` is filled in by the loader, not read from config."""
 
     environment: Environment
     cloud: Cloud
-    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    cluster: ClusterSettings = nested()
     azure: AzureSettings | None = None
     gcp: GcpSettings | None = None
     oci: OciSettings | None = None
     services: list[ServiceSettings] = Field(default_factory=list)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
-    logging: LoggingSettings = Field(default_factory=LoggingSettings)
-    tracing: TracingSettings = Field(default_factory=TracingSettings)
-    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
-    grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
-    stack: str = dataclass_field(default="", init=False)
+    kafka: KafkaSettings = nested()
+    metrics: MetricsSettings = nested()
+    logging: LoggingSettings = nested()
+    tracing: TracingSettings = nested()
+    alerting: AlertingSettings = nested()
+    grafana: GrafanaSettings = nested()
+    _stack: str = PrivateAttr(default="")
+
+    @property
+    def stack(self) -> str:
+        return self._stack
+
+    def set_stack(self, stack: str) -> None:
+        """Called once by the loader (the stack's name is not a config key)."""
+        self._stack = stack
 
     @property
     def is_production(self) -> bool:
@@ -446,7 +452,7 @@ class StackSettings:
         """Rules across keys and sections (settings.validation). They report into the loader's collector
         instead of raising, so that they all run, and run even where other keys failed (the loader
         validates again without those keys and drops rules that read them). Code that builds variants
-        of loaded settings (`dataclasses.replace`) passes no collector and is not re-checked."""
+        of loaded settings (`replace`) passes no collector and is not re-checked."""
         report: Any = (info.context or {}).get("report")
         if report is not None:
             from settings.validation import cross_field_problems

@@ -5,12 +5,12 @@ issuer placeholder consistent with its tenant."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import yaml
 
 from components.azure.log_sink import client_secret_end_date
+from settings.model import replace
 from tests.harness import Rendered
 from tools.mocks import INVOKE_RESULTS
 from tools.stackfile import stack_file, stack_settings
@@ -43,13 +43,13 @@ def test_client_secrets_use_a_fixed_end_date(renders: dict[str, Rendered]) -> No
 
 def test_end_date_follows_the_rotation_date_and_validity() -> None:
     logging = stack_settings("prod").logging
-    month = dataclasses.replace(logging, client_secret_rotation="2026-12", client_secret_validity_days=365)
+    month = replace(logging, client_secret_rotation="2026-12", client_secret_validity_days=365)
     assert client_secret_end_date(month) == "2027-12-01T00:00:00Z"
-    day = dataclasses.replace(logging, client_secret_rotation="2026-12-15", client_secret_validity_days=30)
+    day = replace(logging, client_secret_rotation="2026-12-15", client_secret_validity_days=30)
     assert client_secret_end_date(day) == "2027-01-14T00:00:00Z"
     # Not a date: no fixed end date can be derived, the caller falls back to the relative one.
-    assert client_secret_end_date(dataclasses.replace(logging, client_secret_rotation="1")) is None
-    assert client_secret_end_date(dataclasses.replace(logging, client_secret_rotation="2026-13")) is None
+    assert client_secret_end_date(replace(logging, client_secret_rotation="1")) is None
+    assert client_secret_end_date(replace(logging, client_secret_rotation="2026-13")) is None
 
 
 def test_same_config_same_end_date_on_every_run(renders: dict[str, Rendered]) -> None:

@@ -243,3 +243,62 @@ def test_unknown_secret_is_refused() -> None:
     with pytest.raises(ConfigError) as error:
         load_stack(with_(LOCAL, secrets={"slackToken": "x"}), "s", {"secrets"}, offline=False)
     assert "todo-observability:secrets.slackToken is not a known secret" in str(error.value)
+
+
+# Issue 15's start-up budget: importing settings and loading a stack must not build one validator per
+# section (each is a compiled schema; 26 of them cost more than the whole old loader). Run in a fresh
+# interpreter, since other tests in this process build the sections' validators on purpose.
+_BUILT_AFTER_LOAD = """
+import settings.model as model
+from tools.stackfile import stack_settings
+
+sections = [c for c in vars(model).values() if isinstance(c, type) and issubclass(c, model.Section)]
+print("import:", sorted(c.__name__ for c in sections if c.__pydantic_complete__))
+for stack in ("local", "prod", "prod-gcp", "prod-oci"):
+    stack_settings(stack)
+print("load:", sorted(c.__name__ for c in sections if c.__pydantic_complete__))
+"""
+
+
+def test_loading_a_stack_builds_only_the_root_validator() -> None:
+    import subprocess
+    import sys
+
+    from tools.stackfile import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", _BUILT_AFTER_LOAD], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == ["import: []", "load: ['StackSettings']"]
+
+
+def test_nested_defaults_are_the_sections_own_values() -> None:
+    from settings.model import LoggingSettings, PrometheusSettings, ResourceSettings, ServiceSettings, SloSettings
+
+    settings = parse_settings(LOCAL, "t")
+    assert settings.stack == "t"
+    assert settings.logging.resources == ResourceSettings(
+        cpu_request="100m", memory_request="128Mi", memory_limit="512Mi"
+    )
+    assert PrometheusSettings().resources == ResourceSettings(
+        cpu_request="500m", memory_request="2Gi", memory_limit="4Gi"
+    )
+    assert ServiceSettings(name="x").slo == SloSettings()
+    assert isinstance(LoggingSettings().resources, ResourceSettings)
+    # Each default is a fresh object, and the models stay frozen.
+    assert ServiceSettings(name="x").routes is not ServiceSettings(name="y").routes
+    with pytest.raises(ValueError, match="frozen"):
+        settings.logging.retention_days = 3  # type: ignore[misc]
+
+
+def test_replace_validates_the_copy_and_keeps_the_rest() -> None:
+    from settings.model import replace
+
+    settings = parse_settings(LOCAL, "t")
+    changed = replace(settings, logging=replace(settings.logging, retention_days="9"))
+    assert changed.logging.retention_days == 9
+    assert changed.logging.namespace == settings.logging.namespace
+    assert changed.metrics == settings.metrics
+    assert settings.logging.retention_days != 9
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        replace(settings.logging, retention_days=0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from render.log_queries import logql_queries
 from rules import build_rule_groups
 from rules.model import any_of, pods_of
 from settings.loader import parse_settings
+from settings.model import replace
 from tests.harness import Rendered
 from tools.stackfile import stack_sections
 

@@ -104,11 +104,13 @@ def test_ingress_only_with_tls() -> None:
 
 
 def test_jaas_config_escapes_quotes_and_backslashes() -> None:
-    line = jaas_config(KafkaSaslSettings("SCRAM-SHA-512", 'u"x'), 'p"a\\ss')
+    line = jaas_config(KafkaSaslSettings(mechanism="SCRAM-SHA-512", username='u"x'), 'p"a\\ss')
     assert line == (
         'org.apache.kafka.common.security.scram.ScramLoginModule required username="u\\"x" password="p\\"a\\\\ss";'
     )
-    assert jaas_config(KafkaSaslSettings("PLAIN", "u"), "p").startswith("org.apache.kafka.common.security.plain.")
+    assert jaas_config(KafkaSaslSettings(mechanism="PLAIN", username="u"), "p").startswith(
+        "org.apache.kafka.common.security.plain."
+    )
 
 
 def test_exporter_sasl_and_tls_come_from_config_and_a_secret() -> None:

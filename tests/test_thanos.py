@@ -3,7 +3,6 @@ identity binding of every service account that touches the bucket, compactor ret
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
 
@@ -27,6 +26,7 @@ from render.thanos import (
     sidecar_discovery_endpoint,
 )
 from settings import ConfigError, parse_settings
+from settings.model import replace
 from tests.harness import PRODUCTION_STACKS, Rendered, render_stack
 from tools.extract.thanos import mask_objstore
 from tools.stackfile import stack_file
@@ -229,7 +229,7 @@ def test_thanos_release_uses_the_pin_and_waits_for_crds_secret_and_identity(rend
 
 def test_prometheus_names_come_from_the_kube_prometheus_stack_fullname() -> None:
     settings = settings_for("gcp")
-    renamed = dataclasses.replace(settings, metrics=dataclasses.replace(settings.metrics, release_name="monitoring"))
+    renamed = replace(settings, metrics=replace(settings.metrics, release_name="monitoring"))
     assert fullname("monitoring") == "monitoring-kube-prometheus"
     assert prometheus_service_account(renamed).name == "monitoring-kube-prometheus-prometheus"
     assert sidecar_discovery_endpoint(renamed).startswith(
@@ -503,7 +503,7 @@ def test_defaults_are_30d_180d_2y_and_valid_everywhere() -> None:
             "2y",
         )
         assert long_term.enabled is True
-    assert dataclasses.asdict(settings_for("local").metrics.long_term)["enabled"] is False
+    assert settings_for("local").metrics.long_term.model_dump()["enabled"] is False
 
 
 # --- Azure: storage account names are unique across all of Azure --------------------------------------

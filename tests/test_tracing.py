@@ -3,7 +3,6 @@ collector's ServiceMonitor, Grafana's `traces` datasource and the connection str
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ import yaml
 from render import dapr_configuration, jaeger, otel_collector
 from settings import ConfigError, StackSettings, parse_settings
 from settings.defaults import DAPR_LATENCY_BUCKETS_MS
+from settings.model import replace
 from tests.harness import Rendered
 from tools.stackfile import stack_file
 
@@ -191,8 +191,8 @@ def test_path_patterns_cover_every_route_of_the_services_config(rendered: Render
 
 def test_path_patterns_follow_a_changed_services_config() -> None:
     settings = stack_settings("local")
-    extra = dataclasses.replace(settings.services[1], name="billing", routes=["/invoices/{invoice_id}"])
-    changed = dataclasses.replace(settings, services=[*settings.services, extra])
+    extra = replace(settings.services[1], name="billing", routes=["/invoices/{invoice_id}"])
+    changed = replace(settings, services=[*settings.services, extra])
     assert "/invoices/{invoice_id}" in dapr_configuration.path_patterns(changed)
     assert "/invoices/{invoice_id}" not in dapr_configuration.path_patterns(settings)
 

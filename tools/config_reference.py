@@ -60,8 +60,6 @@ def _overrides(path: list[str]) -> str:
 def rows(cls: Any, prefix: list[str]) -> list[tuple[str, str, str, str]]:
     out = []
     for name, info in cls.__pydantic_fields__.items():
-        if name == "stack":
-            continue
         path = [*prefix, alias(name)]
         nested = _model_of(info.annotation)
         is_list = get_origin(info.annotation) is list
