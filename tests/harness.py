@@ -17,6 +17,20 @@ import yaml
 from tools.stackfile import ROOT, all_stacks
 
 STACKS = all_stacks()
+
+# A minimal valid Azure production stack (raw config, keys as users write them) for in-process loads.
+AZURE: dict[str, Any] = {
+    "environment": "production",
+    "cloud": "azure",
+    "cluster": {"name": "aks", "oidcIssuerUrl": "https://issuer.example/"},
+    "azure": {
+        "subscriptionId": "00000000-0000-0000-0000-000000000001",
+        "tenantId": "00000000-0000-0000-0000-000000000002",
+        "resourceGroup": "rg",
+        "location": "westeurope",
+    },
+    "alerting": {"receivers": {"pagerduty": {"enabled": True}}},
+}
 PRODUCTION_STACKS = [s for s in STACKS if s.startswith("prod")]
 
 

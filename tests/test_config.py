@@ -9,21 +9,9 @@ import pytest
 
 from settings import ConfigError, load_stack, parse_settings
 from settings.secrets import PLACEHOLDER_PREFIX
-from tests.harness import STACKS
+from tests.harness import AZURE, STACKS
 from tools.stackfile import stack_sections
 
-AZURE: dict[str, Any] = {
-    "environment": "production",
-    "cloud": "azure",
-    "cluster": {"name": "aks", "oidcIssuerUrl": "https://issuer.example/"},
-    "azure": {
-        "subscriptionId": "00000000-0000-0000-0000-000000000001",
-        "tenantId": "00000000-0000-0000-0000-000000000002",
-        "resourceGroup": "rg",
-        "location": "westeurope",
-    },
-    "alerting": {"receivers": {"pagerduty": {"enabled": True}}},
-}
 LOCAL: dict[str, Any] = {"environment": "development", "cloud": "local"}
 
 

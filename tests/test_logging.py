@@ -12,7 +12,7 @@ import pytest
 
 from settings import ConfigError, parse_settings
 from settings.secrets import PLACEHOLDER_PREFIX
-from tests.harness import PRODUCTION_STACKS, Rendered
+from tests.harness import AZURE, PRODUCTION_STACKS, Rendered
 from tools.mocks import COMPUTED_OUTPUTS
 from tools.stackfile import stack_sections
 
@@ -332,18 +332,6 @@ def test_stateful_log_stores_are_protected_in_production(renders: dict[str, Rend
 
 # --- config --------------------------------------------------------------------------------------------
 
-AZURE: dict[str, Any] = {
-    "environment": "production",
-    "cloud": "azure",
-    "cluster": {"name": "aks", "oidcIssuerUrl": "https://issuer.example/"},
-    "azure": {
-        "subscriptionId": "00000000-0000-0000-0000-000000000001",
-        "tenantId": "00000000-0000-0000-0000-000000000002",
-        "resourceGroup": "rg",
-        "location": "westeurope",
-    },
-    "alerting": {"receivers": {"pagerduty": {"enabled": True}}},
-}
 GCP: dict[str, Any] = {
     "environment": "production",
     "cloud": "gcp",

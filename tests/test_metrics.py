@@ -28,7 +28,7 @@ from render.kube_prometheus_stack import (
 from render.monitors import scrape_targets
 from settings import ConfigError, StackSettings, parse_settings
 from settings.secrets import PLACEHOLDER_PREFIX
-from tests.harness import PRODUCTION_STACKS, Rendered, render_stack
+from tests.harness import AZURE, PRODUCTION_STACKS, Rendered, render_stack
 from tools.stackfile import stack_file
 
 KPS = "kube-prometheus-stack"
@@ -37,18 +37,6 @@ MONITOR_TYPES = ("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "kubernet
 STORAGE_CLASS = {"local": "standard", "prod": "managed-csi-premium", "prod-gcp": "premium-rwo", "prod-oci": "oci-bv"}
 
 LOCAL: dict[str, Any] = {"environment": "development", "cloud": "local"}
-AZURE: dict[str, Any] = {
-    "environment": "production",
-    "cloud": "azure",
-    "cluster": {"name": "aks", "oidcIssuerUrl": "https://issuer.example/"},
-    "azure": {
-        "subscriptionId": "00000000-0000-0000-0000-000000000001",
-        "tenantId": "00000000-0000-0000-0000-000000000002",
-        "resourceGroup": "rg",
-        "location": "westeurope",
-    },
-    "alerting": {"receivers": {"pagerduty": {"enabled": True}}},
-}
 
 
 def settings_of(base: dict[str, Any], **sections: Any) -> StackSettings:
