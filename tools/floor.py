@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools.mocks import Recorder, install
+from tools.mocks import Recorder, install, run
 
 # The packages whose modules the floor imports as the program did; `pulumi` itself both always import.
 PROVIDER_PACKAGES = (
@@ -83,12 +83,9 @@ def floor_program(modules: list[str], custom_resources: int, config_maps: int) -
 
 def run_floor(modules: list[str], custom_resources: int, config_maps: int, recorder: Recorder) -> float:
     """Runs the floor program under the mock engine; returns its seconds (imports included)."""
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
-
     started = time.perf_counter()
     install("todo-observability", "floor", recorder)
-    _sync_await(run_pulumi_func(lambda: floor_program(modules, custom_resources, config_maps)))
+    run(lambda: floor_program(modules, custom_resources, config_maps))
     return time.perf_counter() - started
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import pulumi
-from pulumi.runtime import mocks as pulumi_mocks
+from pulumi import runtime as pulumi_runtime
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.sync_await import _sync_await
+
+from tools.pulumi_internals import RecordingMockMonitor, RegisteredResource, deserialize_inputs
 
 SECRET_MASK = "[secret]"
 
@@ -138,7 +138,7 @@ def invented_secrets(type_token: str, name: str) -> list[str]:
     return [_fill(COMPUTED_OUTPUTS[type_token][key], name) for key in SECRET_COMPUTED_OUTPUTS.get(type_token, ())]
 
 
-class RecordingMocks(pulumi_mocks.Mocks):
+class RecordingMocks(pulumi_runtime.Mocks):
     def __init__(self) -> None:
         super().__init__()
         # The inputs of the registration being answered, as the mock monitor deserialized them: the
@@ -154,11 +154,11 @@ class RecordingMocks(pulumi_mocks.Mocks):
     def last_inputs(self, inputs: dict[str, Any] | None) -> None:
         self._answering.inputs = inputs
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: pulumi_runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         # No check failures: Pulumi's mock monitor iterates the second element.
         return INVOKE_RESULTS.get(args.token, {}), []
 
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(self, args: pulumi_runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         """Answers with the outputs the provider would compute, and only those: under `pulumi up`
         (`preview=False`) the SDK resolves every output the engine leaves out to the input the
         program passed, so echoing the inputs back would only serialize and deserialize them twice
@@ -176,52 +176,41 @@ def computed_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> dict
         outputs["name"] = inputs.get(PHYSICAL_NAME_INPUTS[type_token])
     if type_token == RANDOM_PASSWORD_TYPE:
         (password,) = invented_secrets(type_token, name)
-        outputs["result"] = {rpc._special_sig_key: rpc._special_secret_sig, "value": password}
+        outputs["result"] = rpc.wrap_rpc_secret(password)
     return outputs
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
+class RecordingMonitor(RecordingMockMonitor):
     def __init__(self, mocks: RecordingMocks, recorder: Recorder) -> None:
         super().__init__(mocks)
         self.recording_mocks = mocks
         self.recorder = recorder
         self.registered: dict[str, Registration] = {}
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def record(self, resource: RegisteredResource) -> None:
+        # The mocks were asked on this thread just before; the slot is emptied for the next one.
+        inputs = self.recording_mocks.last_inputs
         self.recording_mocks.last_inputs = None
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            inputs = self.recording_mocks.last_inputs
-            if inputs is None:  # the SDK answered without asking the mocks
-                inputs = rpc.deserialize_properties(request.object)
-            registration = Registration(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                parent_urn=request.parent,
-                encoded_inputs=encode_inputs(whole_numbers_as_int(inputs)),
-                protect=bool(request.protect),
-                dependencies=sorted(request.dependencies),
-                aliases=len(request.aliases) + len(request.aliasURNs),
-                provider=request.provider.split("::")[-1] if request.provider else "",
-            )
-            self.recording_mocks.last_inputs = None
-            self.recorder.registrations.append(registration)
-            self.registered[registration.urn] = registration
-        return response
+        if inputs is None:  # the SDK answered without asking the mocks
+            inputs = deserialize_inputs(resource)
+        registration = Registration(
+            urn=resource.urn,
+            type=resource.type,
+            name=resource.name,
+            custom=resource.custom,
+            parent_urn=resource.parent_urn,
+            encoded_inputs=encode_inputs(whole_numbers_as_int(inputs)),
+            protect=resource.protect,
+            dependencies=resource.dependencies,
+            aliases=resource.aliases,
+            provider=resource.provider,
+        )
+        self.recorder.registrations.append(registration)
+        self.registered[registration.urn] = registration
 
-    def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        """A reference to a registered resource (`pulumi:pulumi:getResource`) reads its state: the
-        inputs under the outputs the mocks computed, as `pulumi up` would return them."""
-        if request.tok == "pulumi:pulumi:getResource":
-            urn = rpc.deserialize_properties(request.args).get("urn")
-            registration, entry = self.registered.get(urn), self.resources.get(urn)
-            if registration is not None and entry is not None:
-                state = {**decode_inputs(registration.encoded_inputs), **entry.state}
-                answer = _sync_await(rpc.serialize_properties(entry._replace(state=state)._asdict(), {}))
-                return resource_pb2.ResourceInvokeResponse(**{"failures": None, "return": answer})
-        return super().Invoke(request)
+    def reference_inputs(self, urn: str) -> dict[str, Any] | None:
+        registration = self.registered.get(urn)
+        return None if registration is None else decode_inputs(registration.encoded_inputs)
 
 
 def whole_numbers_as_int(value: Any) -> Any:
@@ -238,18 +227,24 @@ def whole_numbers_as_int(value: Any) -> Any:
 
 def install(project: str, stack: str, recorder: Recorder) -> None:
     mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(
+    pulumi_runtime.set_mocks(
         mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks, recorder)
     )
 
 
+def run(program: Callable[[], None]) -> None:
+    """Runs `program` under the installed mocks and waits for every registration and apply it
+    started, as the engine does; re-raises what the program raised once those are done.
+    `pulumi.runtime.test` is the SDK's exported runner for a function under mocks."""
+    pulumi_runtime.test(program)()
+
+
 def mask_secrets(value: Any) -> Any:
-    """Replaces every secret by `[secret]`, recursively; plain values pass through."""
+    """Replaces every secret by `[secret]`, recursively; plain values pass through. A resource passed
+    as an input arrives decoded, as its ID or URN (tests/test_pulumi_internals.py)."""
     if rpc.is_rpc_secret(value):
         return SECRET_MASK
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_resource_sig:
-            return value.get("urn", "")
         return {k: mask_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_secrets(v) for v in value]

@@ -21,7 +21,7 @@ from pathlib import Path
 from settings import PROJECT
 from settings.loader import OFFLINE_ENV
 from tools.artifacts import extract_all
-from tools.mocks import Recorder, Registration, install
+from tools.mocks import Recorder, Registration, install, run
 from tools.stackfile import ROOT, engine_config, load_stack_document, stack_file
 
 # Prometheus Operator's kinds (ServiceMonitor, PodMonitor, Probe, PrometheusRule): the floor's CustomResources.
@@ -41,20 +41,17 @@ class RenderResult:
 
 def run_program(stack: str, config: dict[str, str], secret_keys: list[str], recorder: Recorder) -> list[str]:
     """Runs __main__.py under mocks, recording into `recorder`; returns the secrets the program faked."""
-    from pulumi.runtime import config as runtime_config
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
+    from pulumi import runtime as pulumi_runtime
 
     os.environ[OFFLINE_ENV] = "1"
-    runtime_config.set_all_config(config, secret_keys)
+    pulumi_runtime.set_all_config(config, secret_keys)
     install(PROJECT, stack, recorder)
     namespace: dict[str, object] = {}
 
     def program() -> None:
         namespace.update(runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_program__"))
 
-    # Runs the program and waits for every registration and apply it started, as the engine does.
-    _sync_await(run_pulumi_func(program))
+    run(program)
     loaded = namespace.get("stack")
     placeholders = list(getattr(getattr(loaded, "secrets", None), "placeholders", []))
     return placeholders
