@@ -1,6 +1,6 @@
-"""The metric names the exporters and the app really expose (see ../shared/facts.md and
-docs/app-contract.md). Every alert expression and dashboard query may use only these, plus the
-recording rules this project defines; tests parse every query and fail on any other name.
+"""The metric names the exporters and the app really expose (the app's: docs/app-contract.md; each
+exporter's group says where its names were checked). Every alert expression and dashboard query may
+use only these, plus the recording rules this project defines; tests parse every query and fail on any other name.
 
 Add a name here only after checking it against the exporter's source or documentation, and say
 where in the comment of its group.

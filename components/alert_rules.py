@@ -10,10 +10,11 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
 from components.crds import PrometheusOperatorCrds
-from components.labels import monitoring_labels
-from components.providers import Providers
-from rules import build_rule_groups
-from settings import StackSettings
+from components.namespaces import NamespaceRef
+from contracts import api_versions
+from contracts.context import StackContext
+from contracts.labels import monitoring_labels
+from rules import RuleSections, build_rule_groups
 
 COMPONENT = "alert-rules"
 
@@ -22,30 +23,31 @@ def prometheus_rule_name(group_name: str) -> str:
     return f"todo-{group_name}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class AlertRulesArgs:
-    settings: StackSettings
-    providers: Providers
+    # The config sections the rules read.
+    sections: RuleSections
+    context: StackContext
     crds: PrometheusOperatorCrds
-    namespace: pulumi.Resource
+    # The metrics namespace: Prometheus' rules live there.
+    namespace: NamespaceRef
 
 
 class AlertRules(pulumi.ComponentResource):
     def __init__(self, name: str, args: AlertRulesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:alert_rules:AlertRules", name, None, opts)
-        settings = args.settings
-        groups = build_rule_groups(settings)
-        labels = monitoring_labels(COMPONENT, settings.stack, settings.metrics.release_name)
+        groups = build_rule_groups(args.sections)
+        labels = monitoring_labels(COMPONENT, args.context.stack, args.context.release_label)
         self.rules = [
             CustomResource(
                 f"{name}-{group.name}",
-                api_version="monitoring.coreos.com/v1",
+                api_version=api_versions.MONITORING,
                 kind="PrometheusRule",
                 metadata=ObjectMetaArgs(
-                    name=prometheus_rule_name(group.name), namespace=settings.metrics.namespace, labels=labels
+                    name=prometheus_rule_name(group.name), namespace=args.namespace.name, labels=labels
                 ),
                 spec={"groups": [group.to_dict()]},
-                opts=args.providers.k8s_opts(self, depends_on=[args.namespace, *args.crds.depends_on()]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource, *args.crds.depends_on()]),
             )
             for group in groups
         ]

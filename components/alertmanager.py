@@ -9,20 +9,23 @@ import pulumi
 from pulumi_kubernetes.core.v1 import Secret
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
-from components.labels import common_labels
-from components.metrics_inputs import AlertmanagerInputs
-from components.providers import Providers
+from components.namespaces import NamespaceRef
+from contracts.context import StackContext
+from contracts.inputs import AlertmanagerInputs
+from contracts.labels import common_labels
 from render.alertmanager import RECEIVER_SECRET_NAME, receiver_secrets, render_alertmanager_config
-from settings import StackSecrets, StackSettings
+from settings import StackSecrets
+from settings.model import AlertingSettings
 
 
-@dataclass
+@dataclass(frozen=True)
 class AlertRoutingArgs:
-    settings: StackSettings
+    alerting: AlertingSettings
+    context: StackContext
+    # The receivers' credentials (pagerdutyRoutingKey, slackWebhookUrl, ...).
     secrets: StackSecrets
-    providers: Providers
     # The metrics namespace: the Secret must sit next to the Alertmanager that mounts it.
-    namespace: pulumi.Resource
+    namespace: NamespaceRef
 
 
 class AlertRouting(pulumi.ComponentResource):
@@ -32,8 +35,7 @@ class AlertRouting(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AlertRoutingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:alertmanager:AlertRouting", name, None, opts)
-        settings = args.settings
-        needed = receiver_secrets(settings)
+        needed = receiver_secrets(args.alerting)
         secret_names: list[str] = []
         depends_on: list[pulumi.Resource] = []
         if needed:
@@ -41,17 +43,17 @@ class AlertRouting(pulumi.ComponentResource):
                 f"{name}-receivers",
                 metadata=ObjectMetaArgs(
                     name=RECEIVER_SECRET_NAME,
-                    namespace=settings.metrics.namespace,
-                    labels=common_labels("alertmanager", settings.stack),
+                    namespace=args.namespace.name,
+                    labels=common_labels("alertmanager", args.context.stack),
                 ),
                 type="Opaque",
                 string_data={s.key: args.secrets.require(s.stack_secret) for s in needed},
-                opts=args.providers.k8s_opts(self, depends_on=[args.namespace]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
             )
             secret_names.append(RECEIVER_SECRET_NAME)
             depends_on.append(receivers_secret)
         self.inputs = AlertmanagerInputs(
-            config=render_alertmanager_config(settings),
+            config=render_alertmanager_config(args.alerting),
             secret_names=secret_names,
             depends_on=depends_on,
         )

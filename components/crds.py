@@ -14,38 +14,37 @@ from typing import Any
 import pulumi
 
 from components.helm import chart_release
-from components.providers import Providers
+from components.namespaces import NamespaceRef
 from components.versions import PROMETHEUS_OPERATOR_CRDS
-from settings import StackSettings
+from contracts.context import StackContext
 
 # Helm's own annotation: `helm uninstall` (and so a Pulumi delete or replace) skips such objects.
 HELM_RESOURCE_POLICY = "helm.sh/resource-policy"
 
 
 def crd_values() -> dict[str, Any]:
-    """prometheus-operator-crds 31.0.1: `crds.annotations` lands on every CRD of its `crds` subchart."""
+    """`crds.annotations` lands on every CRD of the chart's `crds` subchart (prometheus-operator-crds at
+    the pinned version, components/versions.py)."""
     return {"crds": {"annotations": {HELM_RESOURCE_POLICY: "keep"}}}
 
 
-@dataclass
+@dataclass(frozen=True)
 class PrometheusOperatorCrdsArgs:
-    settings: StackSettings
-    providers: Providers
-    # The metrics namespace resource: the release records itself there.
-    namespace: pulumi.Resource
+    context: StackContext
+    # The metrics namespace: the release records itself there.
+    namespace: NamespaceRef
 
 
 class PrometheusOperatorCrds(pulumi.ComponentResource):
     def __init__(self, name: str, args: PrometheusOperatorCrdsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:metrics:PrometheusOperatorCrds", name, None, opts)
-        settings = args.settings
         self.release = chart_release(
             name,
             PROMETHEUS_OPERATOR_CRDS,
-            settings.metrics.namespace,
+            args.namespace.name,
             crd_values(),
-            args.providers.k8s_opts(self, depends_on=[args.namespace]),
-            protect=settings.is_production,
+            pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
+            protect=args.context.production,
         )
         self.register_outputs({"release": self.release.name})
 

@@ -1,5 +1,5 @@
 """The Todo Grafana dashboards, one ConfigMap each in the metrics namespace, labelled and annotated
-so that Grafana's dashboard sidecar loads them into their folder (see render/dashboards.py)."""
+so that Grafana's dashboard sidecar loads them into their folder (see dashboards/registry.py)."""
 
 from __future__ import annotations
 
@@ -9,36 +9,37 @@ import pulumi
 from pulumi_kubernetes.core.v1 import ConfigMap
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
-from components.labels import common_labels
-from components.providers import Providers
-from render.dashboards import DASHBOARD_LABEL, DASHBOARD_LABEL_VALUE, FOLDER_ANNOTATION, render_dashboards
-from settings import StackSettings
+from components.namespaces import NamespaceRef
+from contracts.context import StackContext
+from contracts.labels import common_labels
+from dashboards.common import DashboardSections
+from dashboards.registry import DASHBOARD_LABEL, DASHBOARD_LABEL_VALUE, FOLDER_ANNOTATION, render_dashboards
 
 
-@dataclass
+@dataclass(frozen=True)
 class DashboardsArgs:
-    settings: StackSettings
-    providers: Providers
+    # The config sections (and the platform's logs datasource type) the dashboards read.
+    sections: DashboardSections
+    context: StackContext
     # The metrics namespace: the sidecar searches only there.
-    namespace: pulumi.Resource
+    namespace: NamespaceRef
 
 
 class Dashboards(pulumi.ComponentResource):
     def __init__(self, name: str, args: DashboardsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:dashboards:Dashboards", name, None, opts)
-        settings = args.settings
         self.config_maps: dict[str, ConfigMap] = {}
-        for rendered in render_dashboards(settings):
+        for rendered in render_dashboards(args.sections):
             self.config_maps[rendered.uid] = ConfigMap(
                 f"{name}-{rendered.key}",
                 metadata=ObjectMetaArgs(
                     name=f"dashboard-{rendered.key}",
-                    namespace=settings.metrics.namespace,
-                    labels={**common_labels("dashboards", settings.stack), DASHBOARD_LABEL: DASHBOARD_LABEL_VALUE},
+                    namespace=args.namespace.name,
+                    labels={**common_labels("dashboards", args.context.stack), DASHBOARD_LABEL: DASHBOARD_LABEL_VALUE},
                     annotations={FOLDER_ANNOTATION: rendered.folder},
                 ),
                 data={rendered.file_name: rendered.json()},
-                opts=args.providers.k8s_opts(self, depends_on=[args.namespace]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
             )
         self.uids = sorted(self.config_maps)
         self.register_outputs({"uids": self.uids})

@@ -12,45 +12,47 @@ from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
 from components.crds import PrometheusOperatorCrds
 from components.helm import chart_release
-from components.labels import monitoring_labels
-from components.providers import Providers
+from components.namespaces import NamespaceRef
 from components.versions import BLACKBOX_EXPORTER
+from contracts import api_versions
+from contracts.context import StackContext
+from contracts.labels import monitoring_labels
 from render.blackbox import RELEASE_NAME, blackbox_values, probe_spec
-from settings import StackSettings
+from settings.model import ServiceSettings
 
 
-@dataclass
+@dataclass(frozen=True)
 class HealthProbesArgs:
-    settings: StackSettings
-    providers: Providers
+    services: list[ServiceSettings]
+    context: StackContext
     crds: PrometheusOperatorCrds
-    namespace: pulumi.Resource
+    # The metrics namespace: the exporter and the Probes live there.
+    namespace: NamespaceRef
 
 
 class HealthProbes(pulumi.ComponentResource):
     def __init__(self, name: str, args: HealthProbesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:health:HealthProbes", name, None, opts)
-        settings = args.settings
-        labels = monitoring_labels("health-probes", settings.stack, settings.metrics.release_name)
+        context = args.context
+        namespace = args.namespace.name
+        labels = monitoring_labels("health-probes", context.stack, context.release_label)
         self.exporter = chart_release(
             RELEASE_NAME,
             BLACKBOX_EXPORTER,
-            settings.metrics.namespace,
-            blackbox_values(settings, labels),
-            args.providers.k8s_opts(self, depends_on=[args.namespace, *args.crds.depends_on()]),
+            namespace,
+            blackbox_values(context.production, labels),
+            pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource, *args.crds.depends_on()]),
         )
         self.probes = [
             CustomResource(
                 f"{name}-{service.name}",
-                api_version="monitoring.coreos.com/v1",
+                api_version=api_versions.MONITORING,
                 kind="Probe",
-                metadata=ObjectMetaArgs(
-                    name=f"{service.name}-readiness", namespace=settings.metrics.namespace, labels=labels
-                ),
-                spec=probe_spec(settings, service),
+                metadata=ObjectMetaArgs(name=f"{service.name}-readiness", namespace=namespace, labels=labels),
+                spec=probe_spec(namespace, service),
                 # Probes against a missing exporter would fail and page before it is up.
-                opts=args.providers.k8s_opts(self, depends_on=[*args.crds.depends_on(), self.exporter]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.crds.depends_on(), self.exporter]),
             )
-            for service in settings.services
+            for service in args.services
         ]
         self.register_outputs({"prober": self.exporter.name})

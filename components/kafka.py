@@ -15,10 +15,13 @@ from pulumi_random.random_password import RandomPassword
 
 from components.crds import PrometheusOperatorCrds
 from components.helm import chart_release
-from components.labels import common_labels, monitoring_labels
-from components.providers import Providers
+from components.monitors import monitor_resource
+from components.namespaces import NamespaceRef
 from components.versions import KAFKA_EXPORTER, KAFKA_UI
-from render.kafka_exporter import SASL_SECRET_KEYS, kafka_exporter_values, service_monitor_spec
+from contracts import api_versions
+from contracts.context import StackContext
+from contracts.labels import common_labels, monitoring_labels
+from render.kafka_exporter import MONITOR_COMPONENT, SASL_SECRET_KEYS, kafka_exporter_values, service_monitor
 from render.kafka_scrape import (
     VENDOR_SECRET_KEYS,
     strimzi_pod_monitors,
@@ -26,18 +29,18 @@ from render.kafka_scrape import (
     vendor_scrape_config_spec,
 )
 from render.kafka_ui import SECRET_KEYS, jaas_config, kafka_ui_values, login_mode
-from settings import StackSecrets, StackSettings
-
-MONITORING_API = "monitoring.coreos.com/v1"
-SCRAPE_CONFIG_API = "monitoring.coreos.com/v1alpha1"
+from settings import StackSecrets
+from settings.model import KafkaSettings
 
 
 @dataclass(frozen=True)
 class KafkaMonitoringArgs:
-    settings: StackSettings
+    kafka: KafkaSettings
+    context: StackContext
+    # kafkaPassword, kafkaMetricsPassword, kafkaUiOidcClientSecret.
     secrets: StackSecrets
-    providers: Providers
-    namespace: pulumi.Resource
+    # The metrics namespace: the exporter, the UI, their Secrets and every monitor live there.
+    namespace: NamespaceRef
     crds: PrometheusOperatorCrds
 
 
@@ -48,37 +51,37 @@ class KafkaMonitoring(pulumi.ComponentResource):
         super().__init__("todo-observability:kafka:KafkaMonitoring", name, None, opts)
         self._name = name
         self._args = args
-        settings = args.settings
-        self.namespace = settings.metrics.namespace
+        kafka = args.kafka
+        self.namespace = args.namespace.name
         self.exporter: Release | None = None
         self.ui: Release | None = None
         self.monitors: list[CustomResource] = []
 
-        if not (settings.kafka.mode == "strimzi" and settings.kafka.strimzi_kafka_exporter):
+        if not (kafka.mode == "strimzi" and kafka.strimzi_kafka_exporter):
             self.exporter = self._lag_exporter()
-        if settings.kafka.mode == "strimzi":
+        if kafka.mode == "strimzi":
             self.monitors += self._strimzi_pod_monitors()
-        elif settings.kafka.metrics_endpoint:
+        elif kafka.metrics_endpoint:
             self.monitors.append(self._vendor_scrape_config())
-        if settings.kafka.ui.enabled:
+        if kafka.ui.enabled:
             self.ui = self._kafka_ui()
 
         self.register_outputs(
             {
                 "exporterRelease": self.exporter.name if self.exporter else None,
                 "uiRelease": self.ui.name if self.ui else None,
-                "uiLogin": login_mode(settings.kafka) if self.ui else None,
+                "uiLogin": login_mode(kafka) if self.ui else None,
             }
         )
 
     # --- helpers ---------------------------------------------------------------------------
 
     def _metadata(self, name: str, component: str, monitoring: bool = False) -> ObjectMetaArgs:
-        settings = self._args.settings
+        context = self._args.context
         labels = (
-            monitoring_labels(component, settings.stack, settings.metrics.release_name)
+            monitoring_labels(component, context.stack, context.release_label)
             if monitoring
-            else common_labels(component, settings.stack)
+            else common_labels(component, context.stack)
         )
         return ObjectMetaArgs(name=name, namespace=self.namespace, labels=labels)
 
@@ -88,18 +91,11 @@ class KafkaMonitoring(pulumi.ComponentResource):
             metadata=self._metadata(name, component),
             type="Opaque",
             string_data=string_data,
-            opts=self._args.providers.k8s_opts(self, depends_on=[self._args.namespace]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._args.namespace.resource]),
         )
 
-    def _custom_resource(self, name: str, api_version: str, kind: str, spec: dict[str, object]) -> CustomResource:
-        return CustomResource(
-            name,
-            api_version=api_version,
-            kind=kind,
-            metadata=self._metadata(name, "kafka-monitoring", monitoring=True),
-            spec=spec,
-            opts=self._args.providers.k8s_opts(self, depends_on=self._args.crds.depends_on()),
-        )
+    def _monitor_options(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, depends_on=self._args.crds.depends_on())
 
     def _kafka_password(self) -> pulumi.Output[str]:
         return self._args.secrets.require("kafkaPassword")
@@ -107,10 +103,10 @@ class KafkaMonitoring(pulumi.ComponentResource):
     # --- children --------------------------------------------------------------------------
 
     def _lag_exporter(self) -> Release:
-        settings = self._args.settings
-        kafka = settings.kafka
+        kafka = self._args.kafka
+        context = self._args.context
         release_name = f"{self._name}-exporter"
-        depends_on: list[pulumi.Resource] = [self._args.namespace]
+        depends_on: list[pulumi.Resource] = [self._args.namespace.resource]
         sasl_secret_name = f"{release_name}-sasl"
         if kafka.sasl is not None:
             username_key, password_key = SASL_SECRET_KEYS
@@ -121,38 +117,30 @@ class KafkaMonitoring(pulumi.ComponentResource):
                     {username_key: kafka.sasl.username, password_key: self._kafka_password()},
                 )
             )
-        values = kafka_exporter_values(kafka, sasl_secret_name, {"todo-observability/stack": settings.stack})
+        values = kafka_exporter_values(kafka, sasl_secret_name, {"todo-observability/stack": context.stack})
         release = chart_release(
             release_name,
             KAFKA_EXPORTER,
             self.namespace,
             values,
-            self._args.providers.k8s_opts(self, depends_on=depends_on),
+            pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
-        self.monitors.append(
-            self._custom_resource(
-                release_name,
-                MONITORING_API,
-                "ServiceMonitor",
-                service_monitor_spec(release_name, self.namespace, settings.metrics.prometheus.scrape_interval),
-            )
-        )
+        manifest = service_monitor(release_name, self.namespace, context.scrape_interval)
+        self.monitors.append(monitor_resource(release_name, manifest, context, self._monitor_options()))
         return release
 
     def _strimzi_pod_monitors(self) -> list[CustomResource]:
-        settings = self._args.settings
-        return [
-            self._custom_resource(f"{self._name}-{monitor.suffix}", MONITORING_API, "PodMonitor", monitor.spec)
-            for monitor in strimzi_pod_monitors(settings.kafka, settings.metrics.prometheus.scrape_interval)
-        ]
+        context = self._args.context
+        manifests = strimzi_pod_monitors(self._args.kafka, context.scrape_interval, self._name, self.namespace)
+        return [monitor_resource(manifest.name, manifest, context, self._monitor_options()) for manifest in manifests]
 
     def _vendor_scrape_config(self) -> CustomResource:
-        kafka = self._args.settings.kafka
+        kafka = self._args.kafka
         name = f"{self._name}-{kafka.vendor}-metrics"
         username_key, password_key = VENDOR_SECRET_KEYS
         credentials = self._secret(
             name,
-            "kafka-monitoring",
+            MONITOR_COMPONENT,
             {
                 username_key: vendor_metrics_username(kafka),
                 password_key: self._args.secrets.require("kafkaMetricsPassword"),
@@ -160,17 +148,17 @@ class KafkaMonitoring(pulumi.ComponentResource):
         )
         scrape = CustomResource(
             name,
-            api_version=SCRAPE_CONFIG_API,
+            api_version=api_versions.MONITORING_ALPHA,
             kind="ScrapeConfig",
-            metadata=self._metadata(name, "kafka-monitoring", monitoring=True),
+            metadata=self._metadata(name, MONITOR_COMPONENT, monitoring=True),
             spec=vendor_scrape_config_spec(kafka, name),
-            opts=self._args.providers.k8s_opts(self, depends_on=[*self._args.crds.depends_on(), credentials]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._args.crds.depends_on(), credentials]),
         )
         return scrape
 
     def _kafka_ui(self) -> Release:
-        settings = self._args.settings
-        kafka = settings.kafka
+        kafka = self._args.kafka
+        context = self._args.context
         release_name = f"{self._name}-ui"
         credentials: dict[str, pulumi.Input[str]] = {}
         if login_mode(kafka) == "LOGIN_FORM":
@@ -193,13 +181,13 @@ class KafkaMonitoring(pulumi.ComponentResource):
         # The chart stamps its own app.kubernetes.io/* labels; repeating one would duplicate a key.
         labels = {
             key: value
-            for key, value in common_labels("kafka-ui", settings.stack).items()
+            for key, value in common_labels("kafka-ui", context.stack).items()
             if not key.startswith("app.kubernetes.io/")
         }
         return chart_release(
             release_name,
             KAFKA_UI,
             self.namespace,
-            kafka_ui_values(settings, secret_name, labels),
-            self._args.providers.k8s_opts(self, depends_on=[self._args.namespace, secret]),
+            kafka_ui_values(kafka, context.production, secret_name, labels),
+            pulumi.ResourceOptions(parent=self, depends_on=[self._args.namespace.resource, secret]),
         )

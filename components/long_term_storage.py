@@ -1,12 +1,13 @@
 """Long-term metrics with Thanos: the cloud's bucket and identity bindings, the objstore Secret that
 Prometheus' sidecars and the Thanos components share, and Thanos Query, Store Gateway and Compactor
 from the pinned chart. What kube-prometheus-stack needs from it is `sidecar_inputs`; Grafana's
-extra datasource is `grafana_inputs`."""
+extra datasource is `grafana_inputs`. Everything that differs per cloud (the bucket, who may reach it,
+the objstore config) comes from the platform (components/<cloud>/platform.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import pulumi
 import yaml
@@ -15,10 +16,12 @@ from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
 from components.crds import PrometheusOperatorCrds
 from components.helm import chart_release
-from components.labels import common_labels, monitoring_labels
-from components.metrics_inputs import GrafanaInputs, ThanosSidecarInputs
-from components.providers import Providers
+from components.namespaces import NamespaceRef
+from components.platform import Platform
 from components.versions import THANOS
+from contracts.context import StackContext
+from contracts.inputs import GrafanaInputs, ThanosSidecarInputs
+from contracts.labels import common_labels, monitoring_labels
 from render.thanos import (
     OBJSTORE_SECRET_KEY,
     OBJSTORE_SECRET_NAME,
@@ -26,10 +29,37 @@ from render.thanos import (
     bucket_service_accounts,
     chart_values,
     grafana_datasource,
-    objstore_config,
     query_url,
 )
-from settings import StackSettings
+from settings.model import ClusterSettings, LongTermStorageSettings, Section
+
+
+@dataclass(frozen=True)
+class BucketConfig:
+    """What a platform makes its bucket, its names and its objstore config from. Pulumi-free, so the
+    platform's `objstore_config` stays a pure function of it."""
+
+    long_term: LongTermStorageSettings
+    # Its name goes into the default bucket, identity and policy names; AKS federates its OIDC issuer.
+    cluster: ClusterSettings
+    # The platform's own config section (`Platform.section`: `todo-observability:<cloud>`, None where
+    # the platform has none), read only by that platform's code.
+    cloud: Section | None
+    context: StackContext
+
+
+@dataclass
+class BucketAccessArgs:
+    """What a platform's bucket access gets (components/<cloud>/platform.py `bucket_access`)."""
+
+    config: BucketConfig
+    # The Kubernetes service accounts that read or write the bucket.
+    service_accounts: list[ServiceAccountRef]
+    # The metrics namespace (the local platform runs its object store there).
+    namespace: NamespaceRef
+    # The platform's own providers (`Providers.cloud`), for a child that needs another provider than
+    # the one it inherits (OCI writes IAM policies in the home region); None locally.
+    cloud_providers: Any = None
 
 
 class BucketAccess(Protocol):
@@ -41,15 +71,24 @@ class BucketAccess(Protocol):
     automount_token: bool
     # Resources the pods must wait for (identity bindings), or they fail their first bucket call.
     ready: list[pulumi.Resource]
+    # The key Thanos presents to the bucket, for the platform's `objstore_config`; None where a
+    # workload identity stands in for a key.
+    objstore_secret_key: pulumi.Output[str] | None
 
 
 @dataclass
 class LongTermStorageArgs:
-    settings: StackSettings
-    providers: Providers
+    long_term: LongTermStorageSettings
+    cluster: ClusterSettings
+    # The platform's own config section (`Platform.section`), handed on to its bucket code only.
+    cloud: Section | None
+    context: StackContext
+    # The metrics namespace: the Secret and the release go there.
+    namespace: NamespaceRef
     crds: PrometheusOperatorCrds
-    # The metrics namespace resource: the Secret and the release go there.
-    namespace: pulumi.Resource
+    platform: Platform
+    # `Providers.cloud`, for the platform's children that need a provider they do not inherit.
+    cloud_providers: Any = None
 
 
 def _objstore_yaml(config: dict[str, object]) -> str:
@@ -57,34 +96,36 @@ def _objstore_yaml(config: dict[str, object]) -> str:
 
 
 class LongTermStorage(pulumi.ComponentResource):
-    """Outputs: `sidecar_inputs` (for MetricsStack), `grafana_inputs`, `query_url`."""
+    """Hands other capabilities `sidecar_inputs` (for MetricsStack), `grafana_inputs` and `query_url`;
+    registers the outputs `queryUrl` and `release`. Its providers come
+    through `providers=` on this component; its children inherit them."""
 
     def __init__(self, name: str, args: LongTermStorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:long_term_storage:LongTermStorage", name, None, opts)
-        settings = args.settings
-        namespace = settings.metrics.namespace
-        accounts = bucket_service_accounts(settings)
-        self.bucket = self._bucket_access(name, args, accounts)
-
-        local_secret_key = getattr(self.bucket, "secret_key", None)
-        objstore_text: pulumi.Output[str] = (
-            local_secret_key.apply(lambda key: _objstore_yaml(objstore_config(settings, key)))
-            if local_secret_key is not None
-            else pulumi.Output.from_input(_objstore_yaml(objstore_config(settings)))
+        context, platform = args.context, args.platform
+        config = BucketConfig(args.long_term, args.cluster, args.cloud, context)
+        self.bucket = platform.bucket_access(
+            f"{name}-{platform.rules.cloud}",
+            BucketAccessArgs(config, bucket_service_accounts(context), args.namespace, args.cloud_providers),
+            pulumi.ResourceOptions(parent=self),
+        )
+        objstore_text = pulumi.Output.from_input(self.bucket.objstore_secret_key).apply(
+            lambda key: _objstore_yaml(platform.objstore_config(config, key))
         )
         # A Secret even where it holds no credential: the sidecar and the chart read it as one, and a
         # later switch to key-based access must not put the key in a ConfigMap.
         self.objstore_secret = Secret(
             f"{name}-objstore",
             metadata=ObjectMetaArgs(
-                name=OBJSTORE_SECRET_NAME, namespace=namespace, labels=common_labels("thanos", settings.stack)
+                name=OBJSTORE_SECRET_NAME, namespace=args.namespace.name, labels=common_labels("thanos", context.stack)
             ),
             string_data={OBJSTORE_SECRET_KEY: pulumi.Output.secret(objstore_text)},
-            opts=args.providers.k8s_opts(self, depends_on=[args.namespace]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
         )
         values = chart_values(
-            settings,
-            monitoring_labels("thanos", settings.stack, settings.metrics.release_name),
+            args.long_term,
+            context,
+            monitoring_labels("thanos", context.stack, context.release_label),
             self.bucket.service_account_annotations,
             self.bucket.pod_labels,
             self.bucket.automount_token,
@@ -92,13 +133,13 @@ class LongTermStorage(pulumi.ComponentResource):
         self.release = chart_release(
             f"{name}-thanos",
             THANOS,
-            namespace,
+            args.namespace.name,
             values,
-            args.providers.k8s_opts(
-                self, depends_on=[self.objstore_secret, *args.crds.depends_on(), *self.bucket.ready]
+            pulumi.ResourceOptions(
+                parent=self, depends_on=[self.objstore_secret, *args.crds.depends_on(), *self.bucket.ready]
             ),
         )
-        self.query_url = query_url(settings)
+        self.query_url = query_url(context)
         self.sidecar_inputs = ThanosSidecarInputs(
             objstore_secret_name=OBJSTORE_SECRET_NAME,
             objstore_secret_key=OBJSTORE_SECRET_KEY,
@@ -107,28 +148,8 @@ class LongTermStorage(pulumi.ComponentResource):
             query_url=self.query_url,
             depends_on=[self.objstore_secret, *self.bucket.ready],
         )
-        self.grafana_inputs = GrafanaInputs(datasources=[grafana_datasource(settings)])
+        self.grafana_inputs = GrafanaInputs(datasources=[grafana_datasource(context)])
         self.register_outputs({"queryUrl": self.query_url, "release": self.release.name})
-
-    def _bucket_access(self, name: str, args: LongTermStorageArgs, accounts: list[ServiceAccountRef]) -> BucketAccess:
-        """The cloud's storage component; imported lazily so a stack loads only its own cloud's SDK."""
-        settings, providers = args.settings, args.providers
-        child = pulumi.ResourceOptions(parent=self)
-        if settings.cloud == "azure":
-            from components.azure.thanos_storage import AzureThanosStorage, AzureThanosStorageArgs
-
-            return AzureThanosStorage(f"{name}-azure", AzureThanosStorageArgs(settings, providers, accounts), child)
-        if settings.cloud == "gcp":
-            from components.gcp.thanos_storage import GcpThanosStorage, GcpThanosStorageArgs
-
-            return GcpThanosStorage(f"{name}-gcp", GcpThanosStorageArgs(settings, providers, accounts), child)
-        if settings.cloud == "oci":
-            from components.oci.thanos_storage import OciThanosStorage, OciThanosStorageArgs
-
-            return OciThanosStorage(f"{name}-oci", OciThanosStorageArgs(settings, providers, accounts), child)
-        from components.local.thanos_storage import LocalObjectStore, LocalObjectStoreArgs
-
-        return LocalObjectStore(f"{name}-local", LocalObjectStoreArgs(settings, providers, args.namespace), child)
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,6 @@ def long_term_storage(
     name: str, args: LongTermStorageArgs, opts: pulumi.ResourceOptions | None = None
 ) -> LongTermStorage | LongTermStorageOff:
     """`LongTermStorage` when `metrics.longTerm.enabled`, otherwise nothing is created."""
-    if not args.settings.metrics.long_term.enabled:
+    if not args.long_term.enabled:
         return LongTermStorageOff()
     return LongTermStorage(name, args, opts)

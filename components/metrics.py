@@ -2,7 +2,7 @@
 Grafana, kube-state-metrics and node-exporter, as one pinned `helm.v3.Release` after the CRDs.
 
 The values come from render/kube_prometheus_stack.py; alerting, long-term storage and logging /
-tracing contribute their fragments through components/metrics_inputs.py.
+tracing contribute their fragments through contracts/inputs.py.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from pulumi_random.random_password import RandomPassword
 
 from components.crds import PrometheusOperatorCrds
 from components.helm import chart_release
-from components.labels import common_labels
-from components.metrics_inputs import AlertmanagerInputs, GrafanaInputs, ThanosSidecarInputs
-from components.providers import Providers
+from components.namespaces import NamespaceRef
 from components.versions import KUBE_PROMETHEUS_STACK
+from contracts.context import StackContext
+from contracts.inputs import AlertmanagerInputs, GrafanaInputs, ThanosSidecarInputs
+from contracts.labels import common_labels
 from render.kube_prometheus_stack import (
     GRAFANA_ADMIN_PASSWORD_KEY,
     GRAFANA_ADMIN_USER_KEY,
@@ -29,19 +30,24 @@ from render.kube_prometheus_stack import (
     prometheus_service_name,
     render_kube_prometheus_stack_values,
 )
-from settings import StackSecrets, StackSettings
+from settings import StackSecrets
+from settings.model import GrafanaSettings, MetricsSettings
 
 GRAFANA_ADMIN_PASSWORD_SECRET = "grafanaAdminPassword"
 GENERATED_PASSWORD_LENGTH = 32
 
 
-@dataclass
+@dataclass(frozen=True)
 class MetricsStackArgs:
-    settings: StackSettings
-    providers: Providers
+    metrics: MetricsSettings
+    grafana_settings: GrafanaSettings
+    # Prometheus' external labels `cluster` and `environment`.
+    cluster_name: str
+    environment: str
+    context: StackContext
     crds: PrometheusOperatorCrds
-    # The metrics namespace resource: the release and its Secrets go there.
-    namespace: pulumi.Resource
+    # The metrics namespace: the release and its Secrets go there.
+    namespace: NamespaceRef
     # For `grafanaAdminPassword`; without it a password is generated (pulumi-random).
     secrets: StackSecrets
     alertmanager: AlertmanagerInputs | None = None
@@ -54,9 +60,9 @@ class MetricsStack(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MetricsStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:metrics:MetricsStack", name, None, opts)
-        settings = args.settings
-        release_name = settings.metrics.release_name
-        namespace = settings.metrics.namespace
+        context = args.context
+        release_name = args.metrics.release_name
+        namespace = args.namespace.name
 
         admin_password = args.secrets.get(GRAFANA_ADMIN_PASSWORD_SECRET)
         if admin_password is None:
@@ -72,14 +78,14 @@ class MetricsStack(pulumi.ComponentResource):
             metadata=ObjectMetaArgs(
                 name=grafana_admin_secret_name(release_name),
                 namespace=namespace,
-                labels=common_labels("grafana", settings.stack),
+                labels=common_labels("grafana", context.stack),
             ),
             type="Opaque",
             string_data={
-                GRAFANA_ADMIN_USER_KEY: settings.grafana.admin_user,
+                GRAFANA_ADMIN_USER_KEY: args.grafana_settings.admin_user,
                 GRAFANA_ADMIN_PASSWORD_KEY: pulumi.Output.secret(admin_password),
             },
-            opts=args.providers.k8s_opts(self, depends_on=[args.namespace]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
         )
 
         contributed = [
@@ -91,13 +97,22 @@ class MetricsStack(pulumi.ComponentResource):
             release_name,
             KUBE_PROMETHEUS_STACK,
             namespace,
-            render_kube_prometheus_stack_values(settings, args.alertmanager, args.thanos, args.grafana),
-            args.providers.k8s_opts(
-                self,
-                depends_on=[*args.crds.depends_on(), args.namespace, self.grafana_admin_secret, *contributed],
+            render_kube_prometheus_stack_values(
+                args.metrics,
+                args.grafana_settings,
+                args.cluster_name,
+                args.environment,
+                context,
+                args.alertmanager,
+                args.thanos,
+                args.grafana,
+            ),
+            pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*args.crds.depends_on(), args.namespace.resource, self.grafana_admin_secret, *contributed],
             ),
             # A replacement uninstalls the release, and with it Grafana's volume.
-            protect=settings.is_production,
+            protect=context.production,
         )
 
         self.namespace = pulumi.Output.from_input(namespace)

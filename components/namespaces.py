@@ -11,42 +11,51 @@ import pulumi
 from pulumi_kubernetes.core.v1 import Namespace
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
-from components.labels import common_labels
-from components.providers import Providers
-from settings import StackSettings
+from contracts.context import StackContext
+from contracts.labels import common_labels
 
 
-@dataclass
+@dataclass(frozen=True)
+class NamespaceRef:
+    """A namespace this program owns: its name for manifests, its resource for `depends_on`."""
+
+    name: str
+    resource: Namespace
+
+
+@dataclass(frozen=True)
 class ObservabilityNamespacesArgs:
-    settings: StackSettings
-    providers: Providers
+    # The metrics namespace is `context.metrics_namespace`.
+    context: StackContext
+    logging_namespace: str
+    tracing_namespace: str
 
 
 class ObservabilityNamespaces(pulumi.ComponentResource):
-    """Creates monitoring, logging and tracing namespaces; `get(name)` returns one by its name, and
-    `metrics`, `logging`, `tracing` the one each capability deploys to."""
+    """Creates monitoring, logging and tracing namespaces; `metrics`, `logging`, `tracing` are the one
+    each capability deploys to."""
 
     def __init__(
         self, name: str, args: ObservabilityNamespacesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("todo-observability:platform:Namespaces", name, None, opts)
-        settings = args.settings
-        wanted = sorted({settings.metrics.namespace, settings.logging.namespace, settings.tracing.namespace})
+        context = args.context
+        wanted = sorted({context.metrics_namespace, args.logging_namespace, args.tracing_namespace})
         self.namespaces: dict[str, Namespace] = {
             ns: Namespace(
                 f"{name}-{ns}",
                 metadata=ObjectMetaArgs(
                     name=ns,
-                    labels={**common_labels("namespace", settings.stack), "kubernetes.io/metadata.name": ns},
+                    labels={**common_labels("namespace", context.stack), "kubernetes.io/metadata.name": ns},
                 ),
-                opts=args.providers.k8s_opts(self, protect=settings.is_production),
+                opts=pulumi.ResourceOptions(parent=self, protect=context.production),
             )
             for ns in wanted
         }
-        self.metrics = self.namespaces[settings.metrics.namespace]
-        self.logging = self.namespaces[settings.logging.namespace]
-        self.tracing = self.namespaces[settings.tracing.namespace]
+        self.metrics = self._ref(context.metrics_namespace)
+        self.logging = self._ref(args.logging_namespace)
+        self.tracing = self._ref(args.tracing_namespace)
         self.register_outputs({"names": wanted})
 
-    def get(self, namespace: str) -> Namespace:
-        return self.namespaces[namespace]
+    def _ref(self, namespace: str) -> NamespaceRef:
+        return NamespaceRef(namespace, self.namespaces[namespace])

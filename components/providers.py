@@ -1,30 +1,36 @@
-"""The Kubernetes and cloud providers, built once from config and passed down to components."""
+"""The Kubernetes provider and the platform's cloud providers, built once from config.
+
+Components get them through the `providers=` resource option (`Providers.options()`), which every
+child inherits; only a child that needs another provider of the same package (OCI's home region for
+IAM) names one itself.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_kubernetes.provider import Provider as KubernetesProvider
 
+from components.platform import Platform
 from settings import StackSecrets, StackSettings
 
 
 @dataclass(frozen=True)
 class Providers:
     kubernetes: KubernetesProvider
-    azure: pulumi.ProviderResource | None = None
-    azuread: pulumi.ProviderResource | None = None
-    gcp: pulumi.ProviderResource | None = None
-    oci: pulumi.ProviderResource | None = None
-    # OCI accepts IAM writes (policies) only in the tenancy's home region.
-    oci_identity: pulumi.ProviderResource | None = None
+    # The platform's own providers (a dataclass of components/<cloud>/platform.py), None locally.
+    cloud: Any = None
+    # The same, as the list the `providers=` option takes.
+    cloud_list: tuple[pulumi.ProviderResource, ...] = ()
 
-    def k8s_opts(self, parent: pulumi.Resource, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=parent, provider=self.kubernetes, **kwargs)  # type: ignore[arg-type]
+    def options(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        """Options for a top-level component: its children inherit these providers."""
+        return pulumi.ResourceOptions(providers=[self.kubernetes, *self.cloud_list], **kwargs)
 
 
-def build_providers(settings: StackSettings, secrets: StackSecrets) -> Providers:
+def build_providers(settings: StackSettings, secrets: StackSecrets, platform: Platform) -> Providers:
     kubernetes = KubernetesProvider(
         "kubernetes",
         kubeconfig=secrets.get("kubeconfig"),
@@ -33,33 +39,5 @@ def build_providers(settings: StackSettings, secrets: StackSecrets) -> Providers
         # not a delete followed by a create.
         enable_config_map_mutable=True,
     )
-    providers = Providers(kubernetes=kubernetes)
-    if settings.cloud == "azure" and settings.azure is not None:
-        from pulumi_azure_native.provider import Provider as AzureProvider
-        from pulumi_azuread.provider import Provider as AzureAdProvider
-
-        providers = Providers(
-            kubernetes=kubernetes,
-            azure=AzureProvider(
-                "azure-native",
-                subscription_id=settings.azure.subscription_id,
-                tenant_id=settings.azure.tenant_id,
-                location=settings.azure.location,
-            ),
-            azuread=AzureAdProvider("azuread", tenant_id=settings.azure.tenant_id),
-        )
-    elif settings.cloud == "gcp" and settings.gcp is not None:
-        from pulumi_gcp.provider import Provider as GcpProvider
-
-        providers = Providers(
-            kubernetes=kubernetes,
-            gcp=GcpProvider("gcp", project=settings.gcp.project, region=settings.gcp.region),
-        )
-    elif settings.cloud == "oci" and settings.oci is not None:
-        from pulumi_oci.provider import Provider as OciProvider
-
-        oci = OciProvider("oci", region=settings.oci.region)
-        home = settings.oci.home_region
-        identity = OciProvider("oci-home", region=home) if home and home != settings.oci.region else oci
-        providers = Providers(kubernetes=kubernetes, oci=oci, oci_identity=identity)
-    return providers
+    cloud = platform.cloud_providers(settings)
+    return Providers(kubernetes=kubernetes, cloud=cloud, cloud_list=tuple(platform.provider_list(cloud)))

@@ -1,4 +1,6 @@
-"""Every Helm chart this program installs, pinned in one place (see docs/versions.md for the why).
+"""Every Helm chart this program installs, pinned in one place: one file says what runs, and a Renovate PR moves
+a pin (README, "Tests"). Facts read from a chart at its pin carry their own check that fails on a bump until they
+are re-read (tests/test_probes.py for docs/guardrails.md's probe table, rules/shipped.py for the shipped alerts).
 
 Renovate reads the pins below (renovate.json, custom regex managers): keep each one a literal
 `ChartPin("<chart>", "<version>", <repo URL literal or PROMETHEUS_COMMUNITY>, ...)`; tests/test_renovate.py

@@ -4,9 +4,10 @@ stays in its own module and MetricsStack only assembles their fragments into one
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pulumi
+if TYPE_CHECKING:  # only for annotations: this layer stays importable without Pulumi
+    import pulumi
 
 
 @dataclass

@@ -6,7 +6,7 @@ PART_OF = "todo-observability"
 MANAGED_BY = "pulumi"
 
 # kube-prometheus-stack's Prometheus selects rules, monitors and probes by this label (see
-# components/metrics.py: its selectors match `release: <release name>`).
+# render/kube_prometheus_stack.py `selectors`: they match `release: <release name>`).
 PROMETHEUS_SELECTOR_LABEL = "release"
 
 

@@ -18,10 +18,9 @@ from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
 from grafana_foundation_sdk.models import text as text_models
 
-from dashboards import uids
-from render.log_datasources import LOGS_DATASOURCE_TYPES
+from contracts import uids
 from rules.model import pods_of
-from settings.model import ServiceSettings
+from settings.model import KafkaSettings, MetricsSettings, ServiceSettings, StackSettings, ThresholdSettings
 
 # Queries go through the dashboard's datasource variable, so the same JSON works against Prometheus
 # and against Thanos Query (long-term storage) without an edit.
@@ -123,10 +122,11 @@ def explore_url(datasource_uid: str) -> str:
     return "/explore?schemaVersion=1&panes=" + quote(json.dumps(pane, separators=(",", ":")))
 
 
-def explore_links(cloud: str) -> list[dashboard_builders.DashboardLink]:
-    """Links to the traces and, where Grafana can read the cloud's log store, the logs in Explore."""
+def explore_links(logs_datasource_type: str | None) -> list[dashboard_builders.DashboardLink]:
+    """Links to the traces and, where Grafana has a datasource for the platform's log store (its
+    plugin type `logs_datasource_type`, None where there is none), the logs in Explore."""
     targets = [("Traces", TRACES_DATASOURCE_UID)]
-    if cloud in LOGS_DATASOURCE_TYPES:
+    if logs_datasource_type is not None:
         targets.append(("Logs", LOGS_DATASOURCE_UID))
     return [
         dashboard_builders.DashboardLink(title)
@@ -282,9 +282,43 @@ class Section:
 class VariableChoice:
     """Which template variables a dashboard offers, and their defaults."""
 
-    cloud: str
     namespaces: Sequence[str]
     services: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class DashboardSections:
+    """What the dashboards read of a stack's config and platform."""
+
+    services: list[ServiceSettings]
+    # Where the app's pods run (StackSettings.application_namespaces): the `namespace` variable's default.
+    application_namespaces: list[str]
+    thresholds: ThresholdSettings
+    kafka: KafkaSettings
+    metrics: MetricsSettings
+    logging_namespace: str
+    tracing_namespace: str
+    # The plugin type of Grafana's `logs` datasource on this platform (Platform.logs_datasource_type),
+    # None where Grafana has no datasource for the platform's log store.
+    logs_datasource_type: str | None
+
+    @classmethod
+    def of(cls, settings: StackSettings, logs_datasource_type: str | None) -> DashboardSections:
+        """The sections of a loaded stack config, with its platform's logs datasource type."""
+        return cls(
+            settings.services,
+            settings.application_namespaces,
+            settings.alerting.thresholds,
+            settings.kafka,
+            settings.metrics,
+            settings.logging.namespace,
+            settings.tracing.namespace,
+            logs_datasource_type,
+        )
+
+    def app_variables(self) -> VariableChoice:
+        """The application dashboards' variables: the app's namespaces and services."""
+        return VariableChoice(self.application_namespaces, [s.name for s in self.services])
 
 
 def _query_variable(name: str, label: str, query: str) -> dashboard_builders.QueryVariable:
@@ -334,7 +368,7 @@ def dashboard_frame(
     description: str,
     tags: Iterable[str],
     variables: Sequence[Any],
-    cloud: str,
+    logs_datasource_type: str | None,
     extra_links: Sequence[dashboard_builders.DashboardLink] = (),
 ) -> dashboard_builders.Dashboard:
     """What every Todo dashboard shares: uid, tags, refresh, time range, variables, and links to the
@@ -357,7 +391,7 @@ def dashboard_frame(
                 .as_dropdown(True)
                 .include_vars(True)
                 .keep_time(True),
-                *explore_links(cloud),
+                *explore_links(logs_datasource_type),
                 *extra_links,
             ]
         )
@@ -371,11 +405,13 @@ def dashboard(
     tags: Iterable[str],
     choice: VariableChoice,
     sections: Sequence[Section],
+    *,
+    logs_datasource_type: str | None,
     extra_links: Sequence[dashboard_builders.DashboardLink] = (),
 ) -> dashboard_builders.Dashboard:
-    builder = dashboard_frame(uid, title, description, tags, variables(choice), choice.cloud, extra_links).tooltip(
-        dashboard_models.DashboardCursorSync.CROSSHAIR
-    )
+    builder = dashboard_frame(
+        uid, title, description, tags, variables(choice), logs_datasource_type, extra_links
+    ).tooltip(dashboard_models.DashboardCursorSync.CROSSHAIR)
     for section in sections:
         builder = builder.with_row(dashboard_builders.Row(section.title))
         for panel in section.panels:

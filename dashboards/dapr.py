@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from dashboards import uids
+from contracts import uids
 from dashboards.common import (
     APP_ID,
     DASHBOARD_TITLES,
     NAMESPACE,
     RATE,
     SERVICE,
+    DashboardSections,
     Link,
     Section,
     Thresholds,
-    VariableChoice,
     dashboard,
     dashboard_url,
     graph,
@@ -31,7 +31,7 @@ from dashboards.recording_rules import (
     pubsub_ingress_rate,
     pubsub_processing_p95_ms,
 )
-from settings import StackSettings
+from settings.model import ThresholdSettings
 
 SIDECAR = sel(NAMESPACE, APP_ID)
 APP_LINKS = (
@@ -138,8 +138,8 @@ def grpc_traffic() -> Section:
     )
 
 
-def pubsub(settings: StackSettings) -> Section:
-    processing_p95 = settings.alerting.thresholds.kafka_processing_p95_seconds * 1000
+def pubsub(thresholds: ThresholdSettings) -> Section:
+    processing_p95 = thresholds.kafka_processing_p95_seconds * 1000
     # Every panel reads the recordings the pub/sub alerts use (per service, topic and status, over
     # every pub/sub component; the Todo apps have one, kafka.pubsubComponent): the P95 would otherwise
     # scan every latency bucket of every subscriber and topic.
@@ -231,10 +231,10 @@ def components_and_resiliency() -> Section:
     )
 
 
-def control_plane(settings: StackSettings) -> Section:
-    system = sel(f'namespace="{settings.metrics.dapr_namespace}"')
+def control_plane(dapr_namespace: str) -> Section:
+    system = sel(f'namespace="{dapr_namespace}"')
     return Section(
-        f"Control plane ({settings.metrics.dapr_namespace})",
+        f"Control plane ({dapr_namespace})",
         [
             single(
                 "Control plane targets up",
@@ -289,12 +289,19 @@ def control_plane(settings: StackSettings) -> Section:
     )
 
 
-def build(settings: StackSettings) -> Dashboard:
+def build(config: DashboardSections) -> Dashboard:
     return dashboard(
         uids.DAPR,
         DASHBOARD_TITLES[uids.DAPR],
         "Dapr sidecars of the Todo services and the Dapr control plane. Service = Dapr app id.",
         ["todo", "dapr"],
-        VariableChoice(settings.cloud, settings.application_namespaces, [s.name for s in settings.services]),
-        [http_traffic(), grpc_traffic(), pubsub(settings), components_and_resiliency(), control_plane(settings)],
+        config.app_variables(),
+        [
+            http_traffic(),
+            grpc_traffic(),
+            pubsub(config.thresholds),
+            components_and_resiliency(),
+            control_plane(config.metrics.dapr_namespace),
+        ],
+        logs_datasource_type=config.logs_datasource_type,
     )

@@ -3,7 +3,7 @@ consumer lag in messages and seconds per consumer group (= Dapr app id of the su
 producers. kafka_exporter and Dapr work whatever runs Kafka; what the dashboard shows of the brokers
 themselves depends on who runs them, decided once in `broker_view`: Strimzi's JMX exporter plus the
 kubelet's series of the broker pods, or the managed vendor's metrics endpoint with a note naming the
-seed §7 metrics the vendor does not expose."""
+broker metrics the vendor does not expose (docs/kafka.md, "Broker metrics per mode")."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from typing import Any
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from dashboards import uids
+from contracts import uids
 from dashboards.common import (
     DASHBOARD_TITLES,
     NAMESPACE,
     RATE,
     SERVICE,
+    DashboardSections,
     Link,
     Section,
     Thresholds,
-    VariableChoice,
     dashboard,
     dashboard_url,
     graph,
@@ -41,8 +41,7 @@ from dashboards.recording_rules import (
     topic_produce_rate,
 )
 from rules.model import any_of, regex_literal
-from settings import StackSettings
-from settings.model import KafkaSettings
+from settings.model import KafkaSettings, ThresholdSettings
 
 GROUP = 'consumergroup=~"$service"'
 GROUP_LINKS = (
@@ -57,8 +56,8 @@ VENDOR_CLUSTER_LABEL = "kafka_cluster"
 STRIMZI_KAFKA_CONTAINER = "kafka"
 
 
-def topics_regex(settings: StackSettings) -> str:
-    return any_of(settings.kafka.topics)
+def topics_regex(kafka: KafkaSettings) -> str:
+    return any_of(kafka.topics)
 
 
 # ---- Strimzi: names the operator gives the Kafka nodes -----------------------------------------
@@ -92,8 +91,7 @@ class BrokerView:
     produce_requests: list[Any]
 
 
-def strimzi_view(settings: StackSettings) -> BrokerView:
-    kafka = settings.kafka
+def strimzi_view(kafka: KafkaSettings, thresholds: ThresholdSettings) -> BrokerView:
     jmx = sel(f'namespace="{kafka.namespace}"')
     pods = f'namespace="{kafka.namespace}", pod=~"{strimzi_node_pods(kafka)}"'
     kafka_container = f'container="{STRIMZI_KAFKA_CONTAINER}"'
@@ -103,7 +101,7 @@ def strimzi_view(settings: StackSettings) -> BrokerView:
     # cAdvisor reports network per pod (sandbox), not per container.
     pod = sel(pods)
     volumes = sel(f'namespace="{kafka.namespace}"', f'persistentvolumeclaim=~"{strimzi_data_volumes(kafka)}"')
-    limit = settings.alerting.thresholds.resource_usage_percent / 100
+    limit = thresholds.resource_usage_percent / 100
     health = [
         single(
             "Active controllers",
@@ -248,7 +246,7 @@ def strimzi_view(settings: StackSettings) -> BrokerView:
 
 
 REDPANDA_NOT_EXPOSED = """\
-Redpanda Cloud's metrics endpoint serves no OS- or node-level metrics, so these seed §7 metrics have
+Redpanda Cloud's metrics endpoint serves no OS- or node-level metrics, so these broker metrics have
 **no panel here**: broker **CPU**, **memory**, **disk** and **network** (see the cluster in the Redpanda
 Cloud console). Redpanda replicates with Raft: there are **no active-controller or ISR metrics**; the
 leadership changes and under-replicated replicas above stand in for them, and kafka_exporter's
@@ -256,18 +254,18 @@ in-sync replicas per partition are in the Topics row. Shown below: Kafka API tra
 latency and request errors as Redpanda counts them."""
 
 CONFLUENT_NOT_EXPOSED = """\
-Confluent Cloud's Metrics API has no per-broker metrics, so these seed §7 metrics have **no panel
+Confluent Cloud's Metrics API has no per-broker metrics, so these broker metrics have **no panel
 here**: broker **CPU** (only the cluster load above, Dedicated clusters only), **memory**, **disk**
 (only retained bytes per topic below) and **network** (only Kafka payload bytes per topic below);
 **active controllers**, **leaders** and broker-side **ISR** (kafka_exporter's view of ISR is in the
 Topics row); **producer errors** (only Dapr's failed publishes, in the Producers row)."""
 
 
-def redpanda_view(settings: StackSettings) -> BrokerView:
-    cluster = f'{VENDOR_CLUSTER_LABEL}="{settings.kafka.cluster_name}"'
+def redpanda_view(kafka: KafkaSettings, thresholds: ThresholdSettings) -> BrokerView:
+    cluster = f'{VENDOR_CLUSTER_LABEL}="{kafka.cluster_name}"'
     vendor = sel(cluster)
     # User topics live in Redpanda's `kafka` namespace; `redpanda`/`kafka_internal` hold its own.
-    topics = sel(cluster, 'redpanda_namespace="kafka"', f'redpanda_topic=~"{topics_regex(settings)}"')
+    topics = sel(cluster, 'redpanda_namespace="kafka"', f'redpanda_topic=~"{topics_regex(kafka)}"')
     produce = sel(cluster, 'redpanda_request="produce"')
     # The +Inf bucket of a histogram counts every observation: the request rate without `_count`.
     produce_requests_total = sel(cluster, 'redpanda_request="produce"', 'le="+Inf"')
@@ -377,10 +375,10 @@ def redpanda_view(settings: StackSettings) -> BrokerView:
     return BrokerView("managed (Redpanda Cloud)", health, resources, produce_requests)
 
 
-def confluent_view(settings: StackSettings) -> BrokerView:
-    cluster = f'{VENDOR_CLUSTER_LABEL}="{settings.kafka.cluster_name}"'
+def confluent_view(kafka: KafkaSettings, thresholds: ThresholdSettings) -> BrokerView:
+    cluster = f'{VENDOR_CLUSTER_LABEL}="{kafka.cluster_name}"'
     vendor = sel(cluster)
-    topics = sel(cluster, f'topic=~"{topics_regex(settings)}"')
+    topics = sel(cluster, f'topic=~"{topics_regex(kafka)}"')
     # The export holds each minute's count for counters (it is scraped every 60 s), hence "per minute".
     health = [
         single(
@@ -390,7 +388,7 @@ def confluent_view(settings: StackSettings) -> BrokerView:
             q(f"max(confluent_kafka_server_cluster_load_percent{vendor})"),
             unit="percentunit",
             width=4,
-            thresholds=Thresholds(critical=settings.alerting.thresholds.resource_usage_percent / 100),
+            thresholds=Thresholds(critical=thresholds.resource_usage_percent / 100),
         ),
         single(
             "Partitions (Confluent)",
@@ -448,10 +446,9 @@ def confluent_view(settings: StackSettings) -> BrokerView:
     return BrokerView("managed (Confluent Cloud)", health, resources, produce_requests)
 
 
-def unscraped_view(settings: StackSettings) -> BrokerView:
-    kafka = settings.kafka
+def unscraped_view(kafka: KafkaSettings) -> BrokerView:
     text = (
-        f"`kafka.metricsEndpoint` is not set, so nothing scrapes {kafka.vendor}'s metrics: the seed §7 broker "
+        f"`kafka.metricsEndpoint` is not set, so nothing scrapes {kafka.vendor}'s metrics: the broker "
         "metrics (CPU, memory, disk, network, controllers, ISR, leaders, broker-side produce requests) have "
         "no data on this stack. kafka_exporter (lag, offsets, partitions, ISR) and Dapr (publishes, "
         "producer errors) still fill the other rows. See docs/kafka.md for the vendor's endpoint."
@@ -459,19 +456,18 @@ def unscraped_view(settings: StackSettings) -> BrokerView:
     return BrokerView(f"managed ({kafka.vendor}, metrics not scraped)", [], [note("Broker metrics", text)], [])
 
 
-VENDOR_VIEWS: dict[str, Callable[[StackSettings], BrokerView]] = {
+VENDOR_VIEWS: dict[str, Callable[[KafkaSettings, ThresholdSettings], BrokerView]] = {
     "strimzi": strimzi_view,
     "redpanda": redpanda_view,
     "confluent": confluent_view,
 }
 
 
-def broker_view(settings: StackSettings) -> BrokerView:
+def broker_view(kafka: KafkaSettings, thresholds: ThresholdSettings) -> BrokerView:
     """The one place the dashboard looks at how Kafka runs (validation ties vendor to mode)."""
-    kafka = settings.kafka
     if kafka.mode == "managed" and not kafka.metrics_endpoint:
-        return unscraped_view(settings)
-    return VENDOR_VIEWS[kafka.vendor](settings)
+        return unscraped_view(kafka)
+    return VENDOR_VIEWS[kafka.vendor](kafka, thresholds)
 
 
 # ---- rows ----------------------------------------------------------------------------------------
@@ -502,8 +498,8 @@ def broker_resources(view: BrokerView) -> Section:
     return Section("Broker resources and replication", view.resources)
 
 
-def topics(settings: StackSettings) -> Section:
-    topic = sel(f'topic=~"{topics_regex(settings)}"')
+def topics(kafka: KafkaSettings) -> Section:
+    topic = sel(f'topic=~"{topics_regex(kafka)}"')
     return Section(
         "Topics",
         [
@@ -511,7 +507,7 @@ def topics(settings: StackSettings) -> Section:
                 "Messages in per topic",
                 "Messages appended per second, from the growth of the partitions' newest offsets "
                 "(recording kafka:topic_produce_rate:rate5m).",
-                [q(topic_produce_rate(f'topic=~"{topics_regex(settings)}"'), "{{topic}}")],
+                [q(topic_produce_rate(f'topic=~"{topics_regex(kafka)}"'), "{{topic}}")],
                 unit="ops",
                 width=8,
             ),
@@ -540,8 +536,7 @@ def topics(settings: StackSettings) -> Section:
     )
 
 
-def consumer_lag(settings: StackSettings) -> Section:
-    thresholds = settings.alerting.thresholds
+def consumer_lag(thresholds: ThresholdSettings) -> Section:
     return Section(
         "Consumer lag",
         [
@@ -602,19 +597,20 @@ def producers(view: BrokerView) -> Section:
     )
 
 
-def build(settings: StackSettings) -> Dashboard:
-    view = broker_view(settings)
+def build(config: DashboardSections) -> Dashboard:
+    view = broker_view(config.kafka, config.thresholds)
     return dashboard(
         uids.KAFKA,
         DASHBOARD_TITLES[uids.KAFKA],
         f"Kafka for the Todo services, {view.summary}. Service = consumer group = Dapr app id of the subscriber.",
         ["todo", "kafka"],
-        VariableChoice(settings.cloud, settings.application_namespaces, [s.name for s in settings.services]),
+        config.app_variables(),
         [
             cluster_health(view),
             broker_resources(view),
-            topics(settings),
-            consumer_lag(settings),
+            topics(config.kafka),
+            consumer_lag(config.thresholds),
             producers(view),
         ],
+        logs_datasource_type=config.logs_datasource_type,
     )

@@ -6,24 +6,24 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders.dashboard import Dashboard, DashboardLink
 from grafana_foundation_sdk.models.dashboard import DashboardLinkType
 
-from dashboards import uids
+from contracts import uids
 from dashboards.common import (
     DASHBOARD_TITLES,
     KUBERNETES_MIXIN_TAG,
     NAMESPACE,
     RATE,
     SERVICE_PODS,
+    DashboardSections,
     Query,
     Section,
     Thresholds,
-    VariableChoice,
     dashboard,
     graph,
     pod_network,
     q,
     sel,
 )
-from settings import StackSettings
+from settings.model import ThresholdSettings
 
 # cAdvisor also reports a pod-level cgroup (container="") and the pause container (container="POD").
 CONTAINERS = sel(NAMESPACE, SERVICE_PODS, 'container!=""', 'container!="POD"')
@@ -53,9 +53,9 @@ def _share_of_limit(resource: str, usage: str) -> list[Query]:
     return [q(f"{usage}\n/\n{limit}", "{{pod}}/{{container}}")]
 
 
-def cpu(settings: StackSettings) -> Section:
+def cpu(thresholds: ThresholdSettings) -> Section:
     usage = f"sum by (pod, container) (rate(container_cpu_usage_seconds_total{CONTAINERS}[{RATE}]))"
-    threshold = settings.alerting.thresholds.resource_usage_percent / 100
+    threshold = thresholds.resource_usage_percent / 100
     return Section(
         "CPU",
         [
@@ -93,9 +93,9 @@ def cpu(settings: StackSettings) -> Section:
     )
 
 
-def memory(settings: StackSettings) -> Section:
+def memory(thresholds: ThresholdSettings) -> Section:
     working_set = f"sum by (pod, container) (container_memory_working_set_bytes{CONTAINERS})"
-    threshold = settings.alerting.thresholds.resource_usage_percent / 100
+    threshold = thresholds.resource_usage_percent / 100
     return Section(
         "Memory",
         [
@@ -195,7 +195,7 @@ def disruptions() -> Section:
     )
 
 
-def build(settings: StackSettings) -> Dashboard:
+def build(config: DashboardSections) -> Dashboard:
     chart_dashboards = (
         DashboardLink("Kubernetes (cluster dashboards)")
         .type(DashboardLinkType.DASHBOARDS)
@@ -209,7 +209,8 @@ def build(settings: StackSettings) -> Dashboard:
         DASHBOARD_TITLES[uids.KUBERNETES],
         "The Todo services' pods: CPU and memory against requests and limits, restarts, OOM kills, evictions.",
         ["todo", "kubernetes"],
-        VariableChoice(settings.cloud, settings.application_namespaces, [s.name for s in settings.services]),
-        [cpu(settings), memory(settings), disruptions()],
+        config.app_variables(),
+        [cpu(config.thresholds), memory(config.thresholds), disruptions()],
+        logs_datasource_type=config.logs_datasource_type,
         extra_links=[chart_dashboards],
     )

@@ -13,8 +13,8 @@ from grafana_foundation_sdk.builders import logs, loki, timeseries
 from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
 
-from dashboards import uids
-from dashboards.common import ALL, DASHBOARD_TITLES, dashboard_frame
+from contracts import uids
+from dashboards.common import ALL, DASHBOARD_TITLES, DashboardSections, dashboard_frame
 from render.log_datasources import LOGS_UID, LOKI_PLUGIN
 from render.log_queries import (
     LOGQL_SERVICE_VARIABLE,
@@ -23,7 +23,7 @@ from render.log_queries import (
     SavedQuery,
     logql_queries,
 )
-from settings import StackSettings
+from settings.model import ServiceSettings
 
 LOGS = dashboard_models.DataSourceRef(type_val=LOKI_PLUGIN, uid=LOGS_UID)
 FULL_WIDTH = 24
@@ -84,13 +84,13 @@ def _panel(query: SavedQuery) -> Any:
     )
 
 
-def _variables(settings: StackSettings) -> list[Any]:
+def _variables(services: list[ServiceSettings]) -> list[Any]:
     """The same `service` variable as the other Todo dashboards (the dashboards dropdown hands it
     over), and a textbox per id the searches take."""
     service = (
         dashboard_builders.CustomVariable(LOGQL_SERVICE_VARIABLE)
         .label("Service")
-        .values(",".join(s.name for s in settings.services))
+        .values(",".join(s.name for s in services))
         .multi(True)
         .include_all(True)
         .all_value(ALL)
@@ -101,15 +101,15 @@ def _variables(settings: StackSettings) -> list[Any]:
     return [service, trace_id, task_id]
 
 
-def build(settings: StackSettings) -> dashboard_builders.Dashboard:
+def build(config: DashboardSections) -> dashboard_builders.Dashboard:
     title = DASHBOARD_TITLES[uids.LOGS]
     builder = dashboard_frame(
         uids.LOGS,
         title,
         "The saved log searches: errors by service, all logs of one trace, the audit trail of one task.",
         ["todo", "logs"],
-        _variables(settings),
-        settings.cloud,
+        _variables(config.services),
+        config.logs_datasource_type,
     )
     for query in logql_queries():
         builder = builder.with_panel(_panel(query))

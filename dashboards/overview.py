@@ -7,16 +7,16 @@ from typing import Any
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from dashboards import uids
+from contracts import uids
 from dashboards.common import (
     DASHBOARD_TITLES,
     NAMESPACE,
     RATE,
     SERVICE,
+    DashboardSections,
     Link,
     Section,
     Thresholds,
-    VariableChoice,
     dashboard,
     dashboard_url,
     graph,
@@ -26,7 +26,7 @@ from dashboards.common import (
 )
 from dashboards.recording_rules import service_error_ratio, service_request_rate
 from rules import slo
-from settings import StackSettings
+from settings.model import ServiceSettings, ThresholdSettings
 
 APP = sel(NAMESPACE, SERVICE)
 SERVICE_LINKS = (
@@ -35,8 +35,7 @@ SERVICE_LINKS = (
 )
 
 
-def golden_signals(settings: StackSettings) -> Section:
-    thresholds = settings.alerting.thresholds
+def golden_signals(thresholds: ThresholdSettings) -> Section:
     return Section(
         "Rate, errors, latency",
         [
@@ -83,40 +82,38 @@ def golden_signals(settings: StackSettings) -> Section:
     )
 
 
-def slo_section(settings: StackSettings) -> Section:
-    """Attainment and error budget left over each SLO window, from the SLO recording rules (two
-    5-minute series per SLO), and the 1h burn rate that pages at 14.4x."""
+def slo_section(services: list[ServiceSettings]) -> Section:
+    """Attainment and error budget left over the SLO window, from the SLO recording rules (two
+    5-minute series per SLO), and the 1h burn rate that pages at 14.4x: three panels side by side."""
     selected = sel(SERVICE)
-    panels: list[Any] = []
-    windows = sorted({service.slo.window for service in settings.services})
-    width = 24 // (2 * len(windows) + 1) if len(windows) < 4 else 4
-    for window in windows:
-        errors = f"sum by (slo) (sum_over_time({slo.ERRORS}{selected}[{window}]))"
-        events = f"sum by (slo) (sum_over_time({slo.EVENTS}{selected}[{window}]))"
-        ratio = f"{errors}\n/\n({events} > 0)"
-        panels += [
-            single(
-                f"SLO attainment ({window})",
-                f"Good events / all events per SLO over {window}. Objectives: "
-                + ", ".join(f"{service.name} {service.slo.availability:.3%}" for service in settings.services)
-                + " (availability); latency SLOs as configured in services[].slo.",
-                q(f"1 - ({ratio})", "{{slo}}"),
-                unit="percentunit",
-                width=width,
-                height=6,
-                decimals=3,
-            ),
-            single(
-                f"Error budget left ({window})",
-                f"Share of each SLO's error budget not yet spent over {window}; below 0 the SLO is missed.",
-                q(f"1 - ({ratio})\n/ on (slo)\nmax by (slo) ({slo.BUDGET}{selected})", "{{slo}}"),
-                unit="percentunit",
-                width=width,
-                height=6,
-                decimals=1,
-                thresholds=Thresholds(warning=0.25, critical=0.0, higher_is_better=True),
-            ),
-        ]
+    window = slo.SLO_WINDOW
+    width = 8
+    errors = f"sum by (slo) (sum_over_time({slo.ERRORS}{selected}[{window}]))"
+    events = f"sum by (slo) (sum_over_time({slo.EVENTS}{selected}[{window}]))"
+    ratio = f"{errors}\n/\n({events} > 0)"
+    panels: list[Any] = [
+        single(
+            f"SLO attainment ({window})",
+            f"Good events / all events per SLO over {window}. Objectives: "
+            + ", ".join(f"{service.name} {service.slo.availability:.3%}" for service in services)
+            + " (availability); latency SLOs as configured in services[].slo.",
+            q(f"1 - ({ratio})", "{{slo}}"),
+            unit="percentunit",
+            width=width,
+            height=6,
+            decimals=3,
+        ),
+        single(
+            f"Error budget left ({window})",
+            f"Share of each SLO's error budget not yet spent over {window}; below 0 the SLO is missed.",
+            q(f"1 - ({ratio})\n/ on (slo)\nmax by (slo) ({slo.BUDGET}{selected})", "{{slo}}"),
+            unit="percentunit",
+            width=width,
+            height=6,
+            decimals=1,
+            thresholds=Thresholds(warning=0.25, critical=0.0, higher_is_better=True),
+        ),
+    ]
     page = slo.BURN_RATE_ALERTS[0].burn_rates[0]
     panels.append(
         graph(
@@ -131,7 +128,7 @@ def slo_section(settings: StackSettings) -> Section:
                 )
             ],
             unit="short",
-            width=24 - 2 * width * len(windows),
+            width=24 - 2 * width,
             height=6,
             thresholds=Thresholds(warning=1, critical=page.factor),
         )
@@ -139,7 +136,7 @@ def slo_section(settings: StackSettings) -> Section:
     return Section("Service level objectives", panels)
 
 
-def health_probes(settings: StackSettings) -> Section:
+def health_probes() -> Section:
     # components/health.py labels each service's Probe with `service` and `probe="readiness"`.
     probed = sel(SERVICE, 'probe="readiness"')
     return Section(
@@ -274,18 +271,19 @@ def tasks_and_reminders() -> Section:
     )
 
 
-def build(settings: StackSettings) -> Dashboard:
+def build(config: DashboardSections) -> Dashboard:
     return dashboard(
         uids.OVERVIEW,
         DASHBOARD_TITLES[uids.OVERVIEW],
         "The Todo AI Chatbot at a glance: golden signals per service, SLOs, health probes and business metrics.",
         ["todo", "overview", "slo"],
-        VariableChoice(settings.cloud, settings.application_namespaces, [s.name for s in settings.services]),
+        config.app_variables(),
         [
-            golden_signals(settings),
-            slo_section(settings),
-            health_probes(settings),
+            golden_signals(config.thresholds),
+            slo_section(config.services),
+            health_probes(),
             chat_and_agent(),
             tasks_and_reminders(),
         ],
+        logs_datasource_type=config.logs_datasource_type,
     )

@@ -8,11 +8,12 @@ from typing import Any
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from dashboards import uids
+from contracts import uids
 from dashboards.common import (
     DASHBOARD_TITLES,
     NAMESPACE,
     RATE,
+    DashboardSections,
     Section,
     Thresholds,
     VariableChoice,
@@ -23,7 +24,6 @@ from dashboards.common import (
     sel,
     single,
 )
-from settings import StackSettings
 
 SCOPED = sel(NAMESPACE)
 FIRING = sel('alertstate="firing"')
@@ -334,17 +334,18 @@ def collector_section() -> Section:
     )
 
 
-def build(settings: StackSettings) -> Dashboard:
+def build(config: DashboardSections) -> Dashboard:
     sections: list[Any] = [prometheus_section()]
-    if settings.metrics.long_term.enabled:
+    if config.metrics.long_term.enabled:
         sections.append(thanos_section())
     sections += [alertmanager_section(), fluent_bit_section(), collector_section()]
-    namespaces = sorted({settings.metrics.namespace, settings.logging.namespace, settings.tracing.namespace})
+    namespaces = sorted({config.metrics.namespace, config.logging_namespace, config.tracing_namespace})
     return dashboard(
         uids.PIPELINE,
         DASHBOARD_TITLES[uids.PIPELINE],
         "Health of the observability stack: metrics, alert delivery, logs and traces pipelines.",
         ["observability", "pipeline"],
-        VariableChoice(settings.cloud, namespaces),
+        VariableChoice(namespaces),
         sections,
+        logs_datasource_type=config.logs_datasource_type,
     )

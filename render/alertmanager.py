@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from settings.model import StackSettings
+from settings.model import AlertingSettings
 
 SECRETS_MOUNT_DIR = "/etc/alertmanager/secrets"
 RECEIVER_SECRET_NAME = "todo-alertmanager-receivers"
@@ -42,17 +42,6 @@ SAME_SUBJECT = [
 ]
 WATCHDOG_ALERT = "Watchdog"
 NODE_NOT_READY_ALERT = "KubeNodeNotReady"
-# kube-prometheus-stack 88.5.3's pod-scoped alerts (rules-1.14/kubernetes-apps.yaml,
-# kubernetes-resources.yaml, config-reloaders.yaml): built from kube-state-metrics series with no node
-# (kube_pod_status_phase, kube_pod_container_status_waiting_reason) or aggregated by namespace/pod, so
-# they carry `pod` but never `node` and the KubeNodeNotReady inhibition cannot mute them.
-CHART_POD_ALERTS_WITHOUT_NODE = (
-    "KubePodNotReady",
-    "KubePodCrashLooping",
-    "KubeContainerWaiting",
-    "CPUThrottlingHigh",
-    "ConfigReloaderSidecarErrors",
-)
 
 # Labels the SLO burn-rate alerts carry (rules/slo.py): `slo` names the objective (one per service and
 # SLI), `slo_action` says whether the burn rate pages or opens a ticket.
@@ -68,7 +57,6 @@ SECRET_KEYS: dict[str, str] = {
     "deadMansSwitchUrl": "dead-mans-switch-url",
 }
 
-SUMMARY = '{{ range .Alerts }}{{ .Annotations.summary }}{{ "\\n" }}{{ end }}'
 TITLE = (
     '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] '
     "{{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}"
@@ -92,9 +80,9 @@ def secret_file(key: str, secret_name: str = RECEIVER_SECRET_NAME) -> str:
     return f"{SECRETS_MOUNT_DIR}/{secret_name}/{key}"
 
 
-def receiver_secrets(settings: StackSettings) -> list[ReceiverSecret]:
+def receiver_secrets(alerting: AlertingSettings) -> list[ReceiverSecret]:
     """The secrets the enabled receivers read, in a stable order."""
-    receivers = settings.alerting.receivers
+    receivers = alerting.receivers
     wanted = {
         "pagerdutyRoutingKey": receivers.pagerduty.enabled,
         "slackWebhookUrl": receivers.slack.enabled,
@@ -105,10 +93,10 @@ def receiver_secrets(settings: StackSettings) -> list[ReceiverSecret]:
     return [ReceiverSecret(name, SECRET_KEYS[name]) for name, enabled in wanted.items() if enabled]
 
 
-def _integrations(settings: StackSettings, secret_name: str) -> dict[str, dict[str, Any]]:
+def _integrations(alerting: AlertingSettings, secret_name: str) -> dict[str, dict[str, Any]]:
     """Enabled receivers by name; a disabled one is simply absent."""
-    receivers = settings.alerting.receivers
-    files = {s.stack_secret: secret_file(s.key, secret_name) for s in receiver_secrets(settings)}
+    receivers = alerting.receivers
+    files = {s.stack_secret: secret_file(s.key, secret_name) for s in receiver_secrets(alerting)}
     out: dict[str, dict[str, Any]] = {}
     if receivers.pagerduty.enabled:
         out[PAGERDUTY] = {
@@ -117,7 +105,7 @@ def _integrations(settings: StackSettings, secret_name: str) -> dict[str, dict[s
                     "routing_key_file": files["pagerdutyRoutingKey"],
                     "send_resolved": True,
                     "client": "Alertmanager (todo-observability)",
-                    "client_url": settings.alerting.grafana_url,
+                    "client_url": alerting.grafana_url,
                     "description": TITLE,
                 }
             ]
@@ -173,14 +161,14 @@ def _fan_out(matchers: list[str], targets: list[str], enabled: set[str]) -> dict
     return route
 
 
-def _routes(settings: StackSettings, enabled: set[str]) -> list[dict[str, Any]]:
+def _routes(alerting: AlertingSettings, enabled: set[str]) -> list[dict[str, Any]]:
     watchdog = {
         "matchers": [f'alertname="{WATCHDOG_ALERT}"'],
         "receiver": DEAD_MANS_SWITCH if DEAD_MANS_SWITCH in enabled else NULL_RECEIVER,
         # Delivered at once and often: the switch raises its own alarm when the heartbeat stops.
         "group_wait": "0s",
-        "group_interval": settings.alerting.receivers.dead_mans_switch.repeat_interval,
-        "repeat_interval": settings.alerting.receivers.dead_mans_switch.repeat_interval,
+        "group_interval": alerting.receivers.dead_mans_switch.repeat_interval,
+        "repeat_interval": alerting.receivers.dead_mans_switch.repeat_interval,
     }
     return [
         watchdog,
@@ -200,8 +188,9 @@ def inhibit_rules() -> list[dict[str, Any]]:
         },
         # Pods on a node that is not ready fail because of the node; notify for the node only. This
         # mutes this project's pod alerts, which carry `node` (rules.model.with_node), and nothing
-        # else: kube-prometheus-stack's own pod alerts (CHART_POD_ALERTS_WITHOUT_NODE) carry no `node`,
-        # and inhibition can only compare labels an alert has (docs/alerting-routing.md says why not).
+        # else: kube-prometheus-stack's own pod alerts carry no `node` (tests/test_alertmanager.py,
+        # CHART_POD_ALERT_LABELS), and inhibition can only compare labels an alert has
+        # (docs/alerting-routing.md says why not).
         {
             "source_matchers": [f'alertname="{NODE_NOT_READY_ALERT}"'],
             "target_matchers": ['pod=~".+"', f'alertname!="{NODE_NOT_READY_ALERT}"'],
@@ -216,10 +205,9 @@ def inhibit_rules() -> list[dict[str, Any]]:
     ]
 
 
-def render_alertmanager_config(settings: StackSettings, secret_name: str = RECEIVER_SECRET_NAME) -> dict[str, Any]:
+def render_alertmanager_config(alerting: AlertingSettings, secret_name: str = RECEIVER_SECRET_NAME) -> dict[str, Any]:
     """The whole Alertmanager configuration (`alertmanager.config` of kube-prometheus-stack)."""
-    integrations = _integrations(settings, secret_name)
-    alerting = settings.alerting
+    integrations = _integrations(alerting, secret_name)
     return {
         "global": {"resolve_timeout": "5m"},
         "route": {
@@ -228,7 +216,7 @@ def render_alertmanager_config(settings: StackSettings, secret_name: str = RECEI
             "group_wait": alerting.group_wait,
             "group_interval": alerting.group_interval,
             "repeat_interval": alerting.repeat_interval,
-            "routes": _routes(settings, set(integrations)),
+            "routes": _routes(alerting, set(integrations)),
         },
         "receivers": [{"name": NULL_RECEIVER}] + [{"name": name, **config} for name, config in integrations.items()],
         "inhibit_rules": inhibit_rules(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from settings import StackSettings
 from settings.model import ServiceSettings
 
 RELEASE_NAME = "blackbox-exporter"
@@ -16,12 +15,12 @@ PROBE_INTERVAL = "30s"
 PROBE_TIMEOUT = "10s"
 
 
-def prober_address(settings: StackSettings) -> str:
-    return f"{RELEASE_NAME}.{settings.metrics.namespace}.svc:{PORT}"
+def prober_address(namespace: str) -> str:
+    """The exporter's Service in `namespace` (the metrics namespace)."""
+    return f"{RELEASE_NAME}.{namespace}.svc:{PORT}"
 
 
-def blackbox_values(settings: StackSettings, monitoring_labels: dict[str, str]) -> dict[str, Any]:
-    production = settings.is_production
+def blackbox_values(production: bool, monitoring_labels: dict[str, str]) -> dict[str, Any]:
     return {
         # A fixed name: Probe objects address the exporter by its Service.
         "fullnameOverride": RELEASE_NAME,
@@ -53,13 +52,13 @@ def readiness_url(service: ServiceSettings) -> str:
     return f"http://{service.name}.{service.namespace}.svc:{service.port}{service.health_path}"
 
 
-def probe_spec(settings: StackSettings, service: ServiceSettings) -> dict[str, Any]:
+def probe_spec(prober_namespace: str, service: ServiceSettings) -> dict[str, Any]:
     return {
         "jobName": PROBE_JOB,
         "interval": PROBE_INTERVAL,
         "scrapeTimeout": PROBE_TIMEOUT,
         "module": MODULE,
-        "prober": {"url": prober_address(settings), "scheme": "http", "path": "/probe"},
+        "prober": {"url": prober_address(prober_namespace), "scheme": "http", "path": "/probe"},
         "targets": {
             "staticConfig": {
                 "static": [readiness_url(service)],

@@ -1,7 +1,7 @@
 """Fluent Bit's complete classic configuration (service, inputs, filters, parsers, outputs), exactly as
 the chart's ConfigMap carries it to /fluent-bit/etc/conf/. Pure: settings and the sink's plain values
 (ids, endpoints) in, text out. Credentials never appear here: outputs name `${ENV}` variables that the
-pod reads from a Kubernetes Secret, or files mounted from one."""
+pod reads from a Kubernetes Secret, or files mounted from one. Also Fluent Bit's ServiceMonitor."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from settings.model import StackSettings
+from render.monitors import MonitorManifest, monitor
+from settings.model import LoggingSettings
 
 Options = list[tuple[str, str]]
+
+# The chart's fullname with `fullnameOverride`: DaemonSet, ServiceAccount and Service carry it.
+FLUENT_BIT_NAME = "fluent-bit"
+# Where Fluent Bit's HTTP server serves its metrics in Prometheus' format.
+METRICS_PATH = "/api/v2/metrics/prometheus"
 
 CONFIG_DIR = "/fluent-bit/etc/conf"
 # The image's standard parsers (the chart's default config loads them too): pods may ask for one by
@@ -50,16 +56,12 @@ MAX_CHUNKS_UP = 64
 BACKLOG_MEM_LIMIT = "32M"
 EMITTER_MEM_BUF_LIMIT = "16M"
 
-# Fluent Bit 5.1.1 locks a filesystem chunk once its content passes 2,048,000 bytes
-# (FLB_INPUT_CHUNK_FS_MAX_SIZE); the append that crosses it is at most one tail read (TAIL_BUFFER_MAX),
-# and the file grows in 32 KiB steps. An output's `storage.total_limit_size` must hold every chunk
-# that eviction cannot touch: the one being written, and those being flushed (a flush brings its
-# chunk up under `storage.max_chunks_up`, so at most MAX_CHUNKS_UP). Below that, new data finds no
-# room and is dropped before any filter ran, counted by no output (docs/logging.md, "Buffer size").
-CHUNK_MAX_BYTES = 2_048_000 + 256 * 1024 + 32 * 1024 + 4096
-MIN_BUFFER_LIMIT_BYTES = (MAX_CHUNKS_UP + 1) * CHUNK_MAX_BYTES
-# The same as a Fluent Bit size (decimal units: 1M = 1,000,000 bytes), rounded up.
-MIN_BUFFER_LIMIT = "160M"
+# An output's `storage.total_limit_size` (logging.bufferLimit) must hold every chunk that eviction
+# cannot touch: the one being written, and those being flushed (a flush brings its chunk up under
+# `storage.max_chunks_up`, so at most MAX_CHUNKS_UP). Below that, new data finds no room and is dropped
+# before any filter ran, counted by no output (docs/logging.md, "Buffer size"). The floor is
+# settings/model.py MIN_LOG_BUFFER; tests/test_config_table.py derives it from the chunk size, TAIL_BUFFER_MAX
+# and MAX_CHUNKS_UP.
 
 # Nodes Fluent Bit may run on: Linux, never a virtual node (virtual-kubelet: AKS virtual nodes, and
 # any ACI/serverless bridge) where a DaemonSet pod never becomes Ready and Helm's wait times out.
@@ -153,6 +155,25 @@ def service_section() -> str:
             ("scheduler.base", "5"),
             ("scheduler.cap", "300"),
         ],
+    )
+
+
+def chart_selector_labels() -> dict[str, str]:
+    """The chart's `fluent-bit.selectorLabels` for a release named FLUENT_BIT_NAME."""
+    return {"app.kubernetes.io/name": "fluent-bit", "app.kubernetes.io/instance": FLUENT_BIT_NAME}
+
+
+def service_monitor(namespace: str, scrape_interval: str) -> MonitorManifest:
+    """Fluent Bit's metrics, from the chart's Service port `http` in the logging namespace (the chart's
+    own ServiceMonitor stays off: ours is created after the CRDs)."""
+    return monitor(
+        "ServiceMonitor",
+        FLUENT_BIT_NAME,
+        namespace,
+        "logging",
+        chart_selector_labels(),
+        [namespace],
+        [{"port": "http", "path": METRICS_PATH, "interval": scrape_interval}],
     )
 
 
@@ -267,27 +288,26 @@ def parsers_section() -> str:
     )
 
 
-def delivery_options(settings: StackSettings) -> Options:
+def delivery_options(logging: LoggingSettings) -> Options:
     """Every output: a bounded on-disk queue, and retries until the sink is back."""
     return [
-        ("storage.total_limit_size", settings.logging.buffer_limit),
+        ("storage.total_limit_size", logging.buffer_limit),
         ("Retry_Limit", "no_limits"),
     ]
 
 
-def output_section(match: str, options: Options, settings: StackSettings) -> str:
+def output_section(match: str, options: Options, logging: LoggingSettings) -> str:
     name, *rest = options
-    return format_section("OUTPUT", [name, ("Match", match), *rest, *delivery_options(settings)])
+    return format_section("OUTPUT", [name, ("Match", match), *rest, *delivery_options(logging)])
 
 
-def render_fluent_bit(settings: StackSettings, sink: SinkOutputs) -> FluentBitConfig:
+def render_fluent_bit(logging: LoggingSettings, sink: SinkOutputs) -> FluentBitConfig:
     filters = common_filters() + list(sink.filters)
     return FluentBitConfig(
         service=service_section(),
         inputs=inputs_section(),
         filters="".join(format_section(header, options) for header, options in filters),
-        outputs=output_section(CONTAINER_MATCH, sink.logs, settings)
-        + output_section(AUDIT_MATCH, sink.audit, settings),
+        outputs=output_section(CONTAINER_MATCH, sink.logs, logging) + output_section(AUDIT_MATCH, sink.audit, logging),
         parsers=parsers_section(),
         extra_files=dict(sink.files),
     )

@@ -1,4 +1,4 @@
-"""kafka_exporter (prometheus-kafka-exporter chart) values and its ServiceMonitor spec.
+"""kafka_exporter (prometheus-kafka-exporter chart) values and its ServiceMonitor.
 
 The chart's own ServiceMonitor is switched off: this program creates one as a custom resource, so it
 carries the Prometheus selector label and waits for the CRD release like every other monitor.
@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from render.monitors import MonitorManifest, monitor
 from settings.model import KafkaSettings
 
 CHART_APP_LABEL = "prometheus-kafka-exporter"
+# `app.kubernetes.io/component` of every monitor the Kafka capability creates.
+MONITOR_COMPONENT = "kafka-monitoring"
 SERVICE_PORT_NAME = "exporter-port"
 METRICS_PORT = 9308
 CA_MOUNT_PATH = "/etc/kafka-ca"
@@ -78,10 +81,15 @@ def kafka_exporter_values(kafka: KafkaSettings, sasl_secret: str, pod_labels: di
     }
 
 
-def service_monitor_spec(release_name: str, namespace: str, scrape_interval: str) -> dict[str, Any]:
-    """Selects the chart's Service by the labels its template sets (`app`, `release`)."""
-    return {
-        "selector": {"matchLabels": {"app": CHART_APP_LABEL, "release": release_name}},
-        "namespaceSelector": {"matchNames": [namespace]},
-        "endpoints": [{"port": SERVICE_PORT_NAME, "path": "/metrics", "interval": scrape_interval}],
-    }
+def service_monitor(release_name: str, namespace: str, scrape_interval: str) -> MonitorManifest:
+    """Selects the chart's Service (in `namespace`, next to the monitor) by the labels its template
+    sets (`app`, `release`)."""
+    return monitor(
+        "ServiceMonitor",
+        release_name,
+        namespace,
+        MONITOR_COMPONENT,
+        {"app": CHART_APP_LABEL, "release": release_name},
+        [namespace],
+        [{"port": SERVICE_PORT_NAME, "path": "/metrics", "interval": scrape_interval}],
+    )

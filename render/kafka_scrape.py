@@ -1,4 +1,4 @@
-"""What Prometheus scrapes of Kafka itself: Strimzi pods (PodMonitor specs) or a managed vendor's
+"""What Prometheus scrapes of Kafka itself: Strimzi pods (PodMonitors) or a managed vendor's
 metrics endpoint (ScrapeConfig spec).
 
 Strimzi labels every pod it creates with `strimzi.io/kind: Kafka`, `strimzi.io/cluster: <name>` and
@@ -9,10 +9,11 @@ Strimzi labels every pod it creates with `strimzi.io/kind: Kafka`, `strimzi.io/c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from render.kafka_exporter import MONITOR_COMPONENT
+from render.monitors import MonitorManifest, monitor
 from settings.model import KafkaSettings
 
 METRICS_PORT_NAME = "tcp-prometheus"
@@ -24,21 +25,11 @@ VENDOR_SCRAPE_INTERVAL = {"redpanda": "30s", "confluent": "60s"}
 VENDOR_SECRET_KEYS = ("username", "password")
 
 
-@dataclass(frozen=True)
-class StrimziMonitor:
-    """One PodMonitor: its name suffix and spec."""
-
-    suffix: str
-    spec: dict[str, Any]
-
-
-def _strimzi_selector(kafka: KafkaSettings, component_type: str) -> dict[str, Any]:
+def _strimzi_match_labels(kafka: KafkaSettings, component_type: str) -> dict[str, str]:
     return {
-        "matchLabels": {
-            "strimzi.io/kind": "Kafka",
-            "strimzi.io/cluster": kafka.cluster_name,
-            "strimzi.io/component-type": component_type,
-        }
+        "strimzi.io/kind": "Kafka",
+        "strimzi.io/cluster": kafka.cluster_name,
+        "strimzi.io/component-type": component_type,
     }
 
 
@@ -51,23 +42,32 @@ def _strimzi_relabelings() -> list[dict[str, Any]]:
     ]
 
 
-def strimzi_pod_monitors(kafka: KafkaSettings, scrape_interval: str) -> list[StrimziMonitor]:
+def strimzi_pod_monitors(
+    kafka: KafkaSettings, scrape_interval: str, name_prefix: str, namespace: str
+) -> list[MonitorManifest]:
+    """PodMonitors `<name_prefix>-<part>` in `namespace` for the brokers/controllers, the entity
+    operator and, where Strimzi runs it, Strimzi's own Kafka Exporter."""
+
     def endpoint(port: str) -> dict[str, Any]:
         return {"port": port, "path": "/metrics", "interval": scrape_interval, "relabelings": _strimzi_relabelings()}
 
-    def spec(component_type: str, ports: tuple[str, ...]) -> dict[str, Any]:
-        return {
-            "selector": _strimzi_selector(kafka, component_type),
-            "namespaceSelector": {"matchNames": [kafka.namespace]},
-            "podMetricsEndpoints": [endpoint(port) for port in ports],
-        }
+    def pod_monitor(suffix: str, component_type: str, ports: tuple[str, ...]) -> MonitorManifest:
+        return monitor(
+            "PodMonitor",
+            f"{name_prefix}-{suffix}",
+            namespace,
+            MONITOR_COMPONENT,
+            _strimzi_match_labels(kafka, component_type),
+            [kafka.namespace],
+            [endpoint(port) for port in ports],
+        )
 
     monitors = [
-        StrimziMonitor("kafka-nodes", spec("kafka", (METRICS_PORT_NAME,))),
-        StrimziMonitor("entity-operator", spec("entity-operator", ENTITY_OPERATOR_PORTS)),
+        pod_monitor("kafka-nodes", "kafka", (METRICS_PORT_NAME,)),
+        pod_monitor("entity-operator", "entity-operator", ENTITY_OPERATOR_PORTS),
     ]
     if kafka.strimzi_kafka_exporter:
-        monitors.append(StrimziMonitor("strimzi-kafka-exporter", spec("kafka-exporter", (METRICS_PORT_NAME,))))
+        monitors.append(pod_monitor("strimzi-kafka-exporter", "kafka-exporter", (METRICS_PORT_NAME,)))
     return monitors
 
 

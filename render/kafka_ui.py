@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from settings.model import KafkaSaslSettings, KafkaSettings, StackSettings
+from settings.model import KafkaSaslSettings, KafkaSettings
 
 LOGIN_USER = "admin"
 CA_MOUNT_PATH = "/etc/kafka-ca"
@@ -53,9 +53,9 @@ def security_protocol(kafka: KafkaSettings) -> str:
     return "SSL" if kafka.tls else "PLAINTEXT"
 
 
-def read_only(settings: StackSettings) -> bool:
+def read_only(kafka: KafkaSettings, production: bool) -> bool:
     # Validation already rejects a writable UI in production; this keeps it true even if that changes.
-    return settings.kafka.ui.read_only or settings.is_production
+    return kafka.ui.read_only or production
 
 
 def jaas_config(sasl: KafkaSaslSettings, password: str) -> str:
@@ -72,13 +72,12 @@ def _env(name: str, value: str) -> dict[str, str]:
     return {"name": name, "value": value}
 
 
-def cluster_env(settings: StackSettings) -> list[dict[str, str]]:
-    kafka = settings.kafka
+def cluster_env(kafka: KafkaSettings, production: bool) -> list[dict[str, str]]:
     prefix = "KAFKA_CLUSTERS_0_"
     env = [
         _env(prefix + "NAME", kafka.cluster_name),
         _env(prefix + "BOOTSTRAPSERVERS", kafka.bootstrap_servers),
-        _env(prefix + "READONLY", "true" if read_only(settings) else "false"),
+        _env(prefix + "READONLY", "true" if read_only(kafka, production) else "false"),
         _env(prefix + "PROPERTIES_SECURITY_PROTOCOL", security_protocol(kafka)),
     ]
     if kafka.sasl is not None:
@@ -91,9 +90,9 @@ def cluster_env(settings: StackSettings) -> list[dict[str, str]]:
     return env
 
 
-def auth_env(settings: StackSettings) -> list[dict[str, str]]:
-    ui = settings.kafka.ui
-    mode = login_mode(settings.kafka)
+def auth_env(kafka: KafkaSettings) -> list[dict[str, str]]:
+    ui = kafka.ui
+    mode = login_mode(kafka)
     env = [_env("AUTH_TYPE", mode)]
     if mode == "LOGIN_FORM":
         return [*env, _env("SPRING_SECURITY_USER_NAME", LOGIN_USER)]
@@ -114,29 +113,24 @@ def auth_env(settings: StackSettings) -> list[dict[str, str]]:
     return env
 
 
-def secret_mappings(settings: StackSettings, secret_name: str) -> dict[str, dict[str, str]]:
+def secret_mappings(kafka: KafkaSettings, secret_name: str) -> dict[str, dict[str, str]]:
     """Environment variables read from the credentials Secret (chart key `envs.secretMappings`)."""
 
     def ref(key: str) -> dict[str, str]:
         return {"name": secret_name, "keyName": key}
 
     mappings: dict[str, dict[str, str]] = {}
-    if login_mode(settings.kafka) == "LOGIN_FORM":
+    if login_mode(kafka) == "LOGIN_FORM":
         mappings["SPRING_SECURITY_USER_PASSWORD"] = ref(SECRET_KEYS.login_password)
     else:
         mappings[f"AUTH_OAUTH2_CLIENT_{OIDC_REGISTRATION.upper()}_CLIENTSECRET"] = ref(SECRET_KEYS.oidc_client_secret)
-    if settings.kafka.sasl is not None:
+    if kafka.sasl is not None:
         mappings["KAFKA_CLUSTERS_0_PROPERTIES_SASL_JAAS_CONFIG"] = ref(SECRET_KEYS.sasl_jaas_config)
     return mappings
 
 
-def secret_keys_needed(settings: StackSettings) -> list[str]:
-    """The keys the credentials Secret must hold for `secret_mappings` to resolve."""
-    return sorted({mapping["keyName"] for mapping in secret_mappings(settings, "").values()})
-
-
-def ingress_values(settings: StackSettings) -> dict[str, Any]:
-    ui = settings.kafka.ui
+def ingress_values(kafka: KafkaSettings) -> dict[str, Any]:
+    ui = kafka.ui
     if not ui.ingress_host:
         return {"enabled": False}
     return {
@@ -147,15 +141,16 @@ def ingress_values(settings: StackSettings) -> dict[str, Any]:
     }
 
 
-def kafka_ui_values(settings: StackSettings, credentials_secret: str, labels: dict[str, str]) -> dict[str, Any]:
+def kafka_ui_values(
+    kafka: KafkaSettings, production: bool, credentials_secret: str, labels: dict[str, str]
+) -> dict[str, Any]:
     """Values for the kafbat `kafka-ui` chart (keys checked against its values.yaml at the pinned version)."""
-    kafka = settings.kafka
     values: dict[str, Any] = {
         "replicaCount": 1,
-        "env": cluster_env(settings) + auth_env(settings),
-        "envs": {"secretMappings": secret_mappings(settings, credentials_secret)},
+        "env": cluster_env(kafka, production) + auth_env(kafka),
+        "envs": {"secretMappings": secret_mappings(kafka, credentials_secret)},
         "service": {"type": "ClusterIP", "port": 80},
-        "ingress": ingress_values(settings),
+        "ingress": ingress_values(kafka),
         "podLabels": labels,
         "labels": labels,
         "resources": {

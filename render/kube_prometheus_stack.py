@@ -1,8 +1,10 @@
-"""kube-prometheus-stack values from the stack settings and the other capabilities' fragments.
+"""kube-prometheus-stack values from the `metrics` and `grafana` sections, the stack context and the
+other capabilities' fragments.
 
-Keys checked against kube-prometheus-stack 88.5.3's values.yaml and the grafana-community grafana
-12.11.1 subchart. Nothing here may hold a secret value: credentials are referenced by Secret name
-(`admin.existingSecret`, `alertmanagerSpec.secrets`, `objectStorageConfig.existingSecret`, `envFromSecrets`).
+Keys checked against kube-prometheus-stack's values.yaml at the pinned version (components/versions.py)
+and its grafana-community grafana subchart. Nothing here may hold a secret value: credentials are
+referenced by Secret name (`admin.existingSecret`, `alertmanagerSpec.secrets`,
+`objectStorageConfig.existingSecret`, `envFromSecrets`).
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from components.labels import PROMETHEUS_SELECTOR_LABEL
-from components.metrics_inputs import AlertmanagerInputs, GrafanaInputs, ThanosSidecarInputs
-from settings.model import ResourceSettings, StackSettings
+from contracts.context import StackContext
+from contracts.inputs import AlertmanagerInputs, GrafanaInputs, ThanosSidecarInputs
+from contracts.labels import PROMETHEUS_SELECTOR_LABEL
+from render.resources import resource_requirements
+from settings.model import GrafanaSettings, MetricsSettings
 
 CHART_NAME = "kube-prometheus-stack"
 
-# Thanos Query deduplicates the HA pair on this label (`--query.replica-label`).
+# Prometheus Operator's default `replicaExternalLabelName`, set explicitly: Thanos Query deduplicates the
+# HA pair on it (render/thanos.py, `additionalReplicaLabels`).
 REPLICA_LABEL = "prometheus_replica"
 
 # What the dashboards capability puts on its ConfigMaps so Grafana's sidecar loads them.
@@ -91,19 +96,9 @@ def grafana_admin_secret_name(release_name: str) -> str:
     return f"{release_name}-grafana-admin"
 
 
-def resource_requirements(resources: ResourceSettings) -> dict[str, dict[str, str]]:
-    """Requests and limits; an empty limit is left out (no CPU limit: throttling hurts more than it saves)."""
-    requests = {"cpu": resources.cpu_request, "memory": resources.memory_request}
-    limits = {"cpu": resources.cpu_limit, "memory": resources.memory_limit}
-    return {
-        "requests": {k: v for k, v in requests.items() if v},
-        "limits": {k: v for k, v in limits.items() if v},
-    }
-
-
 def selectors(release_name: str) -> dict[str, Any]:
     """Every monitor/probe/scrape-config/rule selector made explicit: objects must carry
-    `release: <release name>` (components.labels.monitoring_labels) and may live in any namespace.
+    `release: <release name>` (contracts.labels.monitoring_labels) and may live in any namespace.
     Explicit selectors do not depend on `*SelectorNilUsesHelmValues`, so the values say what is selected."""
     spec: dict[str, Any] = {}
     for prefix in SELECTED_KINDS.values():
@@ -134,25 +129,31 @@ THANOS_SIDECAR_PROBES: dict[str, Any] = {
 }
 
 
-def prometheus_values(settings: StackSettings, thanos: ThanosSidecarInputs | None) -> dict[str, Any]:
-    prom = settings.metrics.prometheus
-    release = settings.metrics.release_name
+def prometheus_values(
+    metrics: MetricsSettings,
+    cluster_name: str,
+    environment: str,
+    context: StackContext,
+    thanos: ThanosSidecarInputs | None,
+) -> dict[str, Any]:
+    prom = metrics.prometheus
     spec: dict[str, Any] = {
         "replicas": prom.replicas,
         "replicaExternalLabelName": REPLICA_LABEL,
-        "externalLabels": {"cluster": settings.cluster.name, "environment": settings.environment},
+        # On every series Prometheus sends out (Thanos, remote readers): which cluster and environment.
+        "externalLabels": {"cluster": cluster_name, "environment": environment},
         "retention": prom.retention,
         "retentionSize": prom.retention_size,
         "scrapeInterval": prom.scrape_interval,
-        "storageSpec": _volume_claim(settings.cluster.storage_class, prom.storage_size),
+        "storageSpec": _volume_claim(context.storage_class, prom.storage_size),
         "resources": resource_requirements(prom.resources),
         # Two replicas on one node would fail together; "soft" still schedules on a one-node cluster.
-        "podAntiAffinity": "hard" if settings.is_production else "soft",
+        "podAntiAffinity": "hard" if context.production else "soft",
         "podAntiAffinityTopologyKey": "kubernetes.io/hostname",
-        **selectors(release),
+        **selectors(metrics.release_name),
     }
     values: dict[str, Any] = {"prometheusSpec": spec}
-    if settings.is_production:
+    if context.production:
         values["podDisruptionBudget"] = _disruption_budget(prom.replicas)
     if thanos is not None:
         spec["thanos"] = {
@@ -189,30 +190,33 @@ def complete_alertmanager_config(config: dict[str, Any]) -> dict[str, Any]:
     return completed
 
 
-def alertmanager_values(settings: StackSettings, alertmanager: AlertmanagerInputs | None) -> dict[str, Any]:
-    replicas = settings.metrics.alertmanager_replicas
+def alertmanager_values(
+    metrics: MetricsSettings, context: StackContext, alertmanager: AlertmanagerInputs | None
+) -> dict[str, Any]:
+    replicas = metrics.alertmanager_replicas
     config = alertmanager.config if alertmanager is not None else null_alertmanager_config()
     spec: dict[str, Any] = {
         "replicas": replicas,
         # Silences and the notification log survive restarts; without them a restart re-pages.
-        "storage": _volume_claim(settings.cluster.storage_class, ALERTMANAGER_STORAGE),
-        "podAntiAffinity": "hard" if settings.is_production else "soft",
+        "storage": _volume_claim(context.storage_class, ALERTMANAGER_STORAGE),
+        "podAntiAffinity": "hard" if context.production else "soft",
         "podAntiAffinityTopologyKey": "kubernetes.io/hostname",
         "secrets": list(alertmanager.secret_names) if alertmanager is not None else [],
     }
     values: dict[str, Any] = {"config": complete_alertmanager_config(config), "alertmanagerSpec": spec}
-    if settings.is_production:
+    if context.production:
         values["podDisruptionBudget"] = _disruption_budget(replicas)
     return values
 
 
 def grafana_values(
-    settings: StackSettings,
+    g: GrafanaSettings,
+    metrics: MetricsSettings,
+    context: StackContext,
     grafana: GrafanaInputs | None,
     thanos: ThanosSidecarInputs | None,
 ) -> dict[str, Any]:
-    g = settings.grafana
-    namespace = settings.metrics.namespace
+    namespace = metrics.namespace
     extra_datasources = list(grafana.datasources) if grafana is not None else []
     another_default = any(ds.get("isDefault") for ds in extra_datasources)
     datasources: dict[str, Any] = {
@@ -234,7 +238,7 @@ def grafana_values(
     values: dict[str, Any] = {
         "enabled": True,
         "admin": {
-            "existingSecret": grafana_admin_secret_name(settings.metrics.release_name),
+            "existingSecret": grafana_admin_secret_name(metrics.release_name),
             "userKey": GRAFANA_ADMIN_USER_KEY,
             "passwordKey": GRAFANA_ADMIN_PASSWORD_KEY,
         },
@@ -243,7 +247,7 @@ def grafana_values(
             "type": "pvc",
             "size": g.persistence_size,
             "accessModes": ["ReadWriteOnce"],
-            **({"storageClassName": settings.cluster.storage_class} if settings.cluster.storage_class else {}),
+            **({"storageClassName": context.storage_class} if context.storage_class else {}),
         },
         # A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
         "deploymentStrategy": {"type": "Recreate"},
@@ -285,7 +289,11 @@ def grafana_values(
 
 
 def render_kube_prometheus_stack_values(
-    settings: StackSettings,
+    metrics: MetricsSettings,
+    grafana_settings: GrafanaSettings,
+    cluster_name: str,
+    environment: str,
+    context: StackContext,
     alertmanager: AlertmanagerInputs | None = None,
     thanos: ThanosSidecarInputs | None = None,
     grafana: GrafanaInputs | None = None,
@@ -297,9 +305,9 @@ def render_kube_prometheus_stack_values(
         # The config-reloader sidecars of Prometheus and Alertmanager get probes only when asked.
         "prometheusOperator": {"prometheusConfigReloader": {"enableProbe": True}},
         "defaultRules": {"create": True, "rules": dict.fromkeys(RULE_GROUPS_OF_UNREACHABLE, False)},
-        "prometheus": prometheus_values(settings, thanos),
-        "alertmanager": alertmanager_values(settings, alertmanager),
-        "grafana": grafana_values(settings, grafana, thanos),
+        "prometheus": prometheus_values(metrics, cluster_name, environment, context, thanos),
+        "alertmanager": alertmanager_values(metrics, context, alertmanager),
+        "grafana": grafana_values(grafana_settings, metrics, context, grafana, thanos),
         "kubeApiServer": {"enabled": True},
         "kubelet": {"enabled": True},
         "kubeStateMetrics": {"enabled": True},

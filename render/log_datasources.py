@@ -7,34 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from settings import StackSettings
-
 LOGS_UID = "logs"
 TRACES_UID = "traces"
+# The plugin types below are what each platform's `logs_datasource_type` names
+# (components/<cloud>/platform.py); Grafana has no datasource for OCI Logging Analytics.
 LOKI_PLUGIN = "loki"
 CLOUD_LOGGING_PLUGIN = "googlecloud-logging-datasource"
 AZURE_MONITOR_PLUGIN = "grafana-azure-monitor-datasource"
-# The datasource type each cloud's log sink (components/<cloud>/log_sink.py) provisions as uid `logs`.
-# Grafana has no datasource for OCI Logging Analytics, so OCI has none.
-LOGS_DATASOURCE_TYPES: dict[str, str] = {
-    "local": LOKI_PLUGIN,
-    "azure": AZURE_MONITOR_PLUGIN,
-    "gcp": CLOUD_LOGGING_PLUGIN,
-}
-# Grafana's Azure reader (components/azure/log_sink.py): a Secret whose keys become Grafana's env.
+# Grafana's Azure identity (components/azure/grafana_identity.py): a Secret whose keys become Grafana's env.
 AZURE_READER_SECRET_NAME = "grafana-azure-reader"
 AZURE_READER_CLIENT_ID_ENV = "AZURE_GRAFANA_READER_CLIENT_ID"
 AZURE_READER_CLIENT_SECRET_ENV = "AZURE_GRAFANA_READER_CLIENT_SECRET"
-
-
-def logs_datasource_type(settings: StackSettings) -> str | None:
-    """The plugin type of the stack's `logs` datasource, or None where Grafana has no logs datasource."""
-    return LOGS_DATASOURCE_TYPES.get(settings.cloud)
-
-
-def logs_datasource_is_loki(settings: StackSettings) -> bool:
-    """Whether the `logs` datasource speaks LogQL, i.e. whether LogQL panels have something to query."""
-    return logs_datasource_type(settings) == LOKI_PLUGIN
 
 
 def loki_datasource(url: str) -> dict[str, Any]:

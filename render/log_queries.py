@@ -1,6 +1,7 @@
 """What the log stores hold and how people search them: the columns of the records Fluent Bit sends
 (one list serves the Azure table schema and the Data Collection Rule's stream declaration), and the
-three saved searches of the issue in each cloud's query language."""
+three saved searches (errors by service, one trace's logs, one task's audit trail; docs/logging.md,
+"Per cloud") in each cloud's query language."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from settings.model import StackSettings
+from settings.model import LoggingSettings
 
 RELEASE_NAME = "loki"
 HTTP_PORT = 3100
@@ -17,12 +17,13 @@ def service_host(namespace: str) -> str:
     return f"{RELEASE_NAME}.{namespace}.svc.cluster.local"
 
 
-def render_loki_values(settings: StackSettings) -> dict[str, Any]:
-    logs_hours = settings.logging.retention_days * 24
-    audit_hours = settings.logging.audit_retention_days * 24
+def render_loki_values(logging: LoggingSettings, storage_class: str) -> dict[str, Any]:
+    """`storage_class`: the cluster's, for Loki's volume ("" for the cluster's default)."""
+    logs_hours = logging.retention_days * 24
+    audit_hours = logging.audit_retention_days * 24
     persistence: dict[str, Any] = {"enabled": True, "size": "10Gi"}
-    if settings.cluster.storage_class:
-        persistence["storageClass"] = settings.cluster.storage_class
+    if storage_class:
+        persistence["storageClass"] = storage_class
     return {
         "deploymentMode": "Monolithic",
         "loki": {

@@ -1,6 +1,6 @@
 """ServiceMonitors and PodMonitors for the application, its Dapr sidecars, the Dapr control plane
 and the optional ZooKeeper / Schema Registry (Strimzi's broker and controller monitors belong to
-the Kafka capability). Pure: settings in, manifests out; components/monitors.py applies them.
+the Kafka capability). Pure: config sections in, manifests out; components/monitors.py applies them.
 
 Every monitor lives in the metrics namespace and names its targets' namespaces in
 `namespaceSelector.matchNames`: the program owns that namespace, and the application's namespaces
@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog.metrics import DAPR_SIDECAR
-from settings.model import ServiceSettings, StackSettings
-
-API_VERSION = "monitoring.coreos.com/v1"
+from settings.model import KafkaSettings, MetricsSettings, ServiceSettings
 
 # From the app contract: every Service of the app carries this label and names its port `http`.
 APP_PART_OF_LABEL = "app.kubernetes.io/part-of"
@@ -52,17 +50,18 @@ class MonitorManifest:
     spec: dict[str, Any]
 
 
-def _monitor(
-    settings: StackSettings,
+def monitor(
     kind: str,
     name: str,
+    namespace: str,
     component: str,
     match_labels: dict[str, str],
     namespaces: list[str],
     endpoints: list[dict[str, Any]],
     sample_limit: int | None = None,
 ) -> MonitorManifest:
-    """A ServiceMonitor or PodMonitor in the metrics namespace, selecting `match_labels` in `namespaces`."""
+    """The one ServiceMonitor/PodMonitor builder: a monitor in `namespace` selecting `match_labels` in
+    `namespaces` (components/monitors.py `monitor_resource` turns it into a resource)."""
     spec: dict[str, Any] = {
         "selector": {"matchLabels": match_labels},
         "namespaceSelector": {"matchNames": namespaces},
@@ -70,7 +69,7 @@ def _monitor(
     if sample_limit is not None:
         spec["sampleLimit"] = sample_limit
     spec["endpoints" if kind == "ServiceMonitor" else "podMetricsEndpoints"] = endpoints
-    return MonitorManifest(kind=kind, name=name, namespace=settings.metrics.namespace, component=component, spec=spec)
+    return MonitorManifest(kind=kind, name=name, namespace=namespace, component=component, spec=spec)
 
 
 def dapr_sidecar_keep_regex() -> str:
@@ -78,11 +77,11 @@ def dapr_sidecar_keep_regex() -> str:
     return "(" + "|".join(re.escape(name) for name in sorted(DAPR_SIDECAR)) + ")"
 
 
-def app_service_monitor(service: ServiceSettings, settings: StackSettings) -> MonitorManifest:
-    return _monitor(
-        settings,
+def app_service_monitor(service: ServiceSettings, namespace: str) -> MonitorManifest:
+    return monitor(
         "ServiceMonitor",
         f"app-{service.name}",
+        namespace,
         service.name,
         {APP_PART_OF_LABEL: APP_PART_OF},
         [service.namespace],
@@ -105,14 +104,14 @@ def app_service_monitor(service: ServiceSettings, settings: StackSettings) -> Mo
     )
 
 
-def dapr_sidecar_pod_monitor(settings: StackSettings) -> MonitorManifest:
-    return _monitor(
-        settings,
+def dapr_sidecar_pod_monitor(application_namespaces: list[str], namespace: str) -> MonitorManifest:
+    return monitor(
         "PodMonitor",
         "dapr-sidecars",
+        namespace,
         "dapr-sidecar",
         {DAPR_METRICS_ENABLED_LABEL: "true"},
-        list(settings.application_namespaces),
+        list(application_namespaces),
         [
             {
                 "port": DAPR_SIDECAR_PORT,
@@ -132,26 +131,25 @@ def dapr_sidecar_pod_monitor(settings: StackSettings) -> MonitorManifest:
     )
 
 
-def dapr_control_plane_pod_monitor(settings: StackSettings) -> MonitorManifest:
-    return _monitor(
-        settings,
+def dapr_control_plane_pod_monitor(dapr_namespace: str, namespace: str) -> MonitorManifest:
+    return monitor(
         "PodMonitor",
         "dapr-control-plane",
+        namespace,
         "dapr-control-plane",
         dict(DAPR_CONTROL_PLANE_LABELS),
-        [settings.metrics.dapr_namespace],
+        [dapr_namespace],
         # Here Dapr's `namespace` names the application a request was about (injection, certificate
         # signing); it stays, as `exported_namespace`, next to the pod's `namespace` (dapr-system).
         [{"port": DAPR_CONTROL_PLANE_PORT, "path": DAPR_METRICS_PATH, "honorLabels": False}],
     )
 
 
-def zookeeper_pod_monitor(settings: StackSettings) -> MonitorManifest:
-    kafka = settings.kafka
-    return _monitor(
-        settings,
+def zookeeper_pod_monitor(kafka: KafkaSettings, namespace: str) -> MonitorManifest:
+    return monitor(
         "PodMonitor",
         "kafka-zookeeper",
+        namespace,
         "zookeeper",
         {"strimzi.io/cluster": kafka.cluster_name, "strimzi.io/name": f"{kafka.cluster_name}-zookeeper"},
         [kafka.namespace],
@@ -159,27 +157,33 @@ def zookeeper_pod_monitor(settings: StackSettings) -> MonitorManifest:
     )
 
 
-def schema_registry_service_monitor(settings: StackSettings) -> MonitorManifest:
-    return _monitor(
-        settings,
+def schema_registry_service_monitor(kafka: KafkaSettings, namespace: str) -> MonitorManifest:
+    return monitor(
         "ServiceMonitor",
         "schema-registry",
+        namespace,
         "schema-registry",
         dict(SCHEMA_REGISTRY_LABELS),
-        [settings.kafka.namespace],
+        [kafka.namespace],
         [{"port": SCHEMA_REGISTRY_PORT, "path": "/metrics"}],
     )
 
 
-def scrape_targets(settings: StackSettings) -> list[MonitorManifest]:
+def scrape_targets(
+    services: list[ServiceSettings],
+    application_namespaces: list[str],
+    metrics: MetricsSettings,
+    kafka: KafkaSettings,
+) -> list[MonitorManifest]:
     """Every monitor this capability creates, in the metrics namespace."""
-    manifests = [app_service_monitor(s, settings) for s in settings.services if s.exposes_metrics]
-    manifests.append(dapr_sidecar_pod_monitor(settings))
-    manifests.append(dapr_control_plane_pod_monitor(settings))
+    namespace = metrics.namespace
+    manifests = [app_service_monitor(s, namespace) for s in services if s.exposes_metrics]
+    manifests.append(dapr_sidecar_pod_monitor(application_namespaces, namespace))
+    manifests.append(dapr_control_plane_pod_monitor(metrics.dapr_namespace, namespace))
     # Only an in-cluster (Strimzi) Kafka has pods to scrape; managed vendors report through their
     # metrics endpoint, which the Kafka capability scrapes.
-    if settings.kafka.mode == "strimzi" and settings.kafka.zookeeper:
-        manifests.append(zookeeper_pod_monitor(settings))
-    if settings.kafka.mode == "strimzi" and settings.kafka.schema_registry:
-        manifests.append(schema_registry_service_monitor(settings))
+    if kafka.mode == "strimzi" and kafka.zookeeper:
+        manifests.append(zookeeper_pod_monitor(kafka, namespace))
+    if kafka.mode == "strimzi" and kafka.schema_registry:
+        manifests.append(schema_registry_service_monitor(kafka, namespace))
     return manifests

@@ -1,10 +1,12 @@
-"""The OpenTelemetry Collector's configuration and chart values, as pure functions of the settings.
+"""The OpenTelemetry Collector's configuration and chart values, as pure functions of the tracing section.
 
 One collector Deployment receives OTLP from the apps and Dapr's spans, adds Kubernetes attributes,
 tail-samples and exports to the stack's backend. With more than one replica, tail sampling would see
 fragments of a trace on each replica; so each replica first routes spans by trace ID
 (`loadbalancing` exporter) to the replica that owns the trace, over a headless Service, and only
 that replica samples and exports. One Deployment plays both roles, so there is no second tier to run.
+The exporter to the backend comes from the backend (render/jaeger.py, or the cloud's own trace backend in
+components/<cloud>/tracing.py): this module names no backend.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from settings import StackSettings
+from render.monitors import MonitorManifest, monitor
+from settings.model import TracingSettings
 
 RELEASE_NAME = "otel-collector"
 # The chart's selector labels (app.kubernetes.io/name is the chart name, instance the release).
 CHART_NAME = "opentelemetry-collector"
 SELECTOR_LABELS = {"app.kubernetes.io/name": CHART_NAME, "app.kubernetes.io/instance": RELEASE_NAME}
 SAMPLING_SERVICE_NAME = f"{RELEASE_NAME}-sampling"
+# The chart's ServiceAccount (serviceAccount.create, named after `fullnameOverride`): a cloud identity binds to it.
+SERVICE_ACCOUNT_NAME = RELEASE_NAME
 IMAGE_REPOSITORY = "otel/opentelemetry-collector-contrib"
 
 OTLP_GRPC_PORT = 4317
@@ -29,51 +34,46 @@ LOADBALANCED_PORT = 4319
 METRICS_PORT = 8888
 HEALTH_PORT = 13133
 
-CONNECTION_STRING_ENV = "APPLICATIONINSIGHTS_CONNECTION_STRING"
-
-# The exporter each backend uses; `otlp_grpc` is the current name of the OTLP exporter.
-BACKEND_EXPORTERS: dict[str, str] = {
-    "jaeger": "otlp_grpc/jaeger",
-    "azure-monitor": "azuremonitor",
-    "cloud-trace": "googlecloud",
-}
+# The chart's label on the collector's own Service (not on the headless sampling Service).
+COLLECTOR_SERVICE_COMPONENT = "standalone-collector"
+# What the collector's ServiceMonitor is labelled as watching.
+MONITOR_COMPONENT = "tracing"
 
 # Chart ports for protocols this collector never receives; the chart enables them by default.
 UNUSED_CHART_PORTS = ("jaeger-compact", "jaeger-thrift", "jaeger-grpc")
 
 
-def collector_host(settings: StackSettings) -> str:
-    return f"{RELEASE_NAME}.{settings.tracing.namespace}.svc.cluster.local"
+def collector_host(tracing: TracingSettings) -> str:
+    return f"{RELEASE_NAME}.{tracing.namespace}.svc.cluster.local"
 
 
-def sharded(settings: StackSettings) -> bool:
+def sharded(tracing: TracingSettings) -> bool:
     """More than one replica: spans must be routed by trace ID before tail sampling."""
-    return settings.tracing.collector_replicas > 1
+    return tracing.collector_replicas > 1
 
 
 def _listen(port: int) -> dict[str, str]:
     return {"endpoint": f"${{env:MY_POD_IP}}:{port}"}
 
 
-def receivers(settings: StackSettings) -> dict[str, Any]:
+def receivers(tracing: TracingSettings) -> dict[str, Any]:
     found: dict[str, Any] = {"otlp": {"protocols": {"grpc": _listen(OTLP_GRPC_PORT), "http": _listen(OTLP_HTTP_PORT)}}}
-    if settings.tracing.dapr_protocol == "zipkin":
+    if tracing.dapr_protocol == "zipkin":
         found["zipkin"] = _listen(ZIPKIN_PORT)
-    if sharded(settings):
+    if sharded(tracing):
         found["otlp/loadbalanced"] = {"protocols": {"grpc": _listen(LOADBALANCED_PORT)}}
     return found
 
 
-def app_receivers(settings: StackSettings) -> list[str]:
+def app_receivers(tracing: TracingSettings) -> list[str]:
     """Receivers the apps and Dapr send to (everything but the replica-to-replica hop)."""
-    return [name for name in receivers(settings) if name != "otlp/loadbalanced"]
+    return [name for name in receivers(tracing) if name != "otlp/loadbalanced"]
 
 
 NUM_TRACES = 50000
 
 
-def tail_sampling(settings: StackSettings) -> dict[str, Any]:
-    t = settings.tracing
+def tail_sampling(t: TracingSettings) -> dict[str, Any]:
     # Any policy that samples keeps the trace: errors and slow traces always, the rest by chance.
     return {
         "decision_wait": f"{t.decision_wait_seconds}s",
@@ -99,7 +99,7 @@ def tail_sampling(settings: StackSettings) -> dict[str, Any]:
     }
 
 
-def processors(settings: StackSettings) -> dict[str, Any]:
+def processors(tracing: TracingSettings) -> dict[str, Any]:
     return {
         # Refuses data before the container is OOM-killed; relies on the memory limit in the values.
         "memory_limiter": {"check_interval": "1s", "limit_percentage": 80, "spike_limit_percentage": 25},
@@ -122,36 +122,12 @@ def processors(settings: StackSettings) -> dict[str, Any]:
                 ]
             },
         },
-        "tail_sampling": tail_sampling(settings),
+        "tail_sampling": tail_sampling(tracing),
         "batch": {"send_batch_size": 1024, "timeout": "5s"},
     }
 
 
-def backend_exporter(settings: StackSettings, jaeger_host: str, gcp_project: str) -> dict[str, Any]:
-    backend = settings.tracing.backend
-    name = BACKEND_EXPORTERS.get(backend)
-    if name is None:
-        raise ValueError(
-            f"todo-observability:tracing.backend {backend!r} has no exporter; allowed: {BACKEND_EXPORTERS}"
-        )
-    if backend == "jaeger":
-        body: dict[str, Any] = {
-            "endpoint": f"{jaeger_host}:{OTLP_GRPC_PORT}",
-            # In-cluster hop to Jaeger's OTLP receiver, which listens without TLS.
-            "tls": {"insecure": True},
-            "sending_queue": {"enabled": True, "queue_size": 5000},
-            "retry_on_failure": {"enabled": True, "max_elapsed_time": "300s"},
-        }
-    elif backend == "azure-monitor":
-        # The connection string comes from a Kubernetes Secret as an environment variable.
-        body = {"connection_string": f"${{env:{CONNECTION_STRING_ENV}}}"}
-    else:
-        # No credentials: the metadata server answers for the Workload Identity service account.
-        body = {"project": gcp_project}
-    return {name: body}
-
-
-def loadbalancing_exporter(settings: StackSettings) -> dict[str, Any]:
+def loadbalancing_exporter(tracing: TracingSettings) -> dict[str, Any]:
     return {
         # Routes by trace ID, the exporter's default `routing_key` (left unset: the guardrail policy
         # treats any `routing_key` as a PagerDuty-style credential).
@@ -178,7 +154,7 @@ def loadbalancing_exporter(settings: StackSettings) -> dict[str, Any]:
             },
             "resolver": {
                 "dns": {
-                    "hostname": f"{SAMPLING_SERVICE_NAME}.{settings.tracing.namespace}.svc.cluster.local",
+                    "hostname": f"{SAMPLING_SERVICE_NAME}.{tracing.namespace}.svc.cluster.local",
                     "port": str(LOADBALANCED_PORT),
                     "interval": "5s",
                 }
@@ -187,12 +163,12 @@ def loadbalancing_exporter(settings: StackSettings) -> dict[str, Any]:
     }
 
 
-def pipelines(settings: StackSettings) -> dict[str, Any]:
-    backend = BACKEND_EXPORTERS[settings.tracing.backend]
-    if not sharded(settings):
+def pipelines(tracing: TracingSettings, backend: str) -> dict[str, Any]:
+    """`backend`: the name of the exporter to the trace backend."""
+    if not sharded(tracing):
         return {
             "traces": {
-                "receivers": app_receivers(settings),
+                "receivers": app_receivers(tracing),
                 "processors": ["memory_limiter", "k8s_attributes", "tail_sampling", "batch"],
                 "exporters": [backend],
             }
@@ -200,7 +176,7 @@ def pipelines(settings: StackSettings) -> dict[str, Any]:
     # k8s_attributes must run where the app's connection arrives, before the replica-to-replica hop.
     return {
         "traces/ingest": {
-            "receivers": app_receivers(settings),
+            "receivers": app_receivers(tracing),
             "processors": ["memory_limiter", "k8s_attributes"],
             "exporters": ["loadbalancing"],
         },
@@ -212,19 +188,23 @@ def pipelines(settings: StackSettings) -> dict[str, Any]:
     }
 
 
-def collector_config(settings: StackSettings, jaeger_host: str = "", gcp_project: str = "") -> dict[str, Any]:
-    """The collector's whole configuration, as the chart deploys it (`alternateConfig`: not merged)."""
-    exporters = backend_exporter(settings, jaeger_host, gcp_project)
-    if sharded(settings):
-        exporters = {**loadbalancing_exporter(settings), **exporters}
+def collector_config(tracing: TracingSettings, backend_exporter: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """The collector's whole configuration, as the chart deploys it (`alternateConfig`: not merged).
+    `backend_exporter` is the backend's one exporter, `{name: configuration}`."""
+    if len(backend_exporter) != 1:
+        raise ValueError(f"a trace backend hands the collector exactly one exporter (got {sorted(backend_exporter)})")
+    (backend,) = backend_exporter
+    exporters = dict(backend_exporter)
+    if sharded(tracing):
+        exporters = {**loadbalancing_exporter(tracing), **exporters}
     return {
         "extensions": {"health_check": _listen(HEALTH_PORT)},
-        "receivers": receivers(settings),
-        "processors": processors(settings),
+        "receivers": receivers(tracing),
+        "processors": processors(tracing),
         "exporters": exporters,
         "service": {
             "extensions": ["health_check"],
-            "pipelines": pipelines(settings),
+            "pipelines": pipelines(tracing, backend),
             "telemetry": {
                 "metrics": {
                     "readers": [
@@ -243,14 +223,14 @@ def _port(number: int, enabled: bool = True, app_protocol: str = "") -> dict[str
     return port
 
 
-def chart_ports(settings: StackSettings) -> dict[str, Any]:
+def chart_ports(tracing: TracingSettings) -> dict[str, Any]:
     ports: dict[str, Any] = {
         "otlp": _port(OTLP_GRPC_PORT, app_protocol="grpc"),
         "otlp-http": _port(OTLP_HTTP_PORT),
-        "zipkin": _port(ZIPKIN_PORT, enabled=settings.tracing.dapr_protocol == "zipkin"),
+        "zipkin": _port(ZIPKIN_PORT, enabled=tracing.dapr_protocol == "zipkin"),
         "metrics": _port(METRICS_PORT),
     }
-    if sharded(settings):
+    if sharded(tracing):
         ports["otlp-lb"] = _port(LOADBALANCED_PORT, app_protocol="grpc")
     for name in UNUSED_CHART_PORTS:
         ports[name] = {"enabled": False}
@@ -258,13 +238,12 @@ def chart_ports(settings: StackSettings) -> dict[str, Any]:
 
 
 def collector_values(
-    settings: StackSettings,
+    t: TracingSettings,
     config: dict[str, Any],
     service_account_annotations: Mapping[str, Any] | None = None,
     extra_envs: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Values of the opentelemetry-collector chart; `config` is `collector_config(...)`."""
-    t = settings.tracing
     values: dict[str, Any] = {
         "mode": "deployment",
         "fullnameOverride": RELEASE_NAME,
@@ -274,7 +253,7 @@ def collector_values(
         # debug components this pipeline does not use): what build/<stack>/otel-collector shows is
         # what runs.
         "alternateConfig": config,
-        "ports": chart_ports(settings),
+        "ports": chart_ports(t),
         "resources": {
             "requests": {"cpu": "100m", "memory": "256Mi"},
             "limits": {"memory": t.collector_memory_limit},
@@ -305,31 +284,14 @@ def collector_values(
     return values
 
 
-def defined_components(config: dict[str, Any]) -> dict[str, set[str]]:
-    return {kind: set(config.get(kind) or {}) for kind in ("receivers", "processors", "exporters", "extensions")}
-
-
-def config_problems(config: dict[str, Any]) -> list[str]:
-    """What the collector would refuse at start-up or silently ignore: an undefined component in a
-    pipeline, or a defined component no pipeline uses."""
-    defined = defined_components(config)
-    service = config.get("service") or {}
-    used: dict[str, set[str]] = {kind: set() for kind in ("receivers", "processors", "exporters")}
-    problems = []
-    for pipeline_name, pipeline in (service.get("pipelines") or {}).items():
-        for kind in used:
-            for component in pipeline.get(kind) or []:
-                used[kind].add(component)
-                if component not in defined[kind]:
-                    problems.append(f"pipeline {pipeline_name} uses undefined {kind[:-1]} {component}")
-        if not pipeline.get("receivers") or not pipeline.get("exporters"):
-            problems.append(f"pipeline {pipeline_name} needs at least one receiver and one exporter")
-    for kind, names in used.items():
-        for unused in sorted(defined[kind] - names):
-            problems.append(f"{kind[:-1]} {unused} is defined but no pipeline uses it")
-    for extension in service.get("extensions") or []:
-        if extension not in defined["extensions"]:
-            problems.append(f"service uses undefined extension {extension}")
-    for unused in sorted(defined["extensions"] - set(service.get("extensions") or [])):
-        problems.append(f"extension {unused} is defined but not enabled")
-    return problems
+def collector_monitor(tracing: TracingSettings, scrape_interval: str) -> MonitorManifest:
+    """The collector's own metrics (the `metrics` port), scraped through the chart's Service."""
+    return monitor(
+        "ServiceMonitor",
+        RELEASE_NAME,
+        tracing.namespace,
+        MONITOR_COMPONENT,
+        {**SELECTOR_LABELS, "component": COLLECTOR_SERVICE_COMPONENT},
+        [tracing.namespace],
+        [{"port": "metrics", "path": "/metrics", "interval": scrape_interval}],
+    )

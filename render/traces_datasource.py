@@ -1,42 +1,21 @@
-"""Grafana's traces datasource (uid `traces`) for the stack's tracing backend. Log datasources link a
-log line's `trace_id` to it by this uid."""
+"""Grafana's traces datasource (uid `traces`), one per stack whatever the backend: log datasources link a
+log line's `trace_id` to it by this uid. Jaeger's is here; a cloud's own trace backend builds its own
+with `datasource` (components/<cloud>/tracing.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from render.jaeger import query_url
-from render.log_datasources import azure_monitor_datasource
-from settings import StackSettings
+from settings.model import TracingSettings
 
 UID = "traces"
-# Not built into Grafana: installed as a plugin.
-CLOUD_TRACE_PLUGIN = "googlecloud-trace-datasource"
 
 
-def traces_datasource(settings: StackSettings) -> dict[str, Any]:
-    backend = settings.tracing.backend
-    base: dict[str, Any] = {"uid": UID, "access": "proxy", "editable": False}
-    if backend == "jaeger":
-        return {**base, "name": "Traces (Jaeger)", "type": "jaeger", "url": query_url(settings)}
-    if backend == "azure-monitor" and settings.azure is not None:
-        # Application Insights (query type "Traces") as the logging capability's Grafana reader,
-        # which components/azure/tracing.py grants Reader on the Application Insights component.
-        datasource = azure_monitor_datasource(
-            "Traces (Application Insights)", UID, settings.azure.tenant_id, settings.azure.subscription_id
-        )
-        return {**datasource, "editable": False}
-    if backend == "cloud-trace" and settings.gcp is not None:
-        # `gce`: Grafana's Workload Identity, the logging capability's reader service account, which
-        # components/gcp/log_sink.py grants roles/cloudtrace.user when this backend is on.
-        return {
-            **base,
-            "name": "Traces (Cloud Trace)",
-            "type": CLOUD_TRACE_PLUGIN,
-            "jsonData": {"authenticationType": "gce", "defaultProject": settings.gcp.project},
-        }
-    raise ValueError(f"todo-observability:tracing.backend {backend!r} has no Grafana datasource")
+def datasource(name: str, datasource_type: str, **fields: Any) -> dict[str, Any]:
+    """The `traces` datasource, provisioned read-only: it is code, not something edited in Grafana."""
+    return {"uid": UID, "access": "proxy", "editable": False, "name": name, "type": datasource_type, **fields}
 
 
-def plugins(settings: StackSettings) -> list[str]:
-    return [CLOUD_TRACE_PLUGIN] if settings.tracing.backend == "cloud-trace" else []
+def jaeger_datasource(tracing: TracingSettings) -> dict[str, Any]:
+    return datasource("Traces (Jaeger)", "jaeger", url=query_url(tracing))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dashboards import uids
+from contracts import uids
 from rules.model import Alert, Recording, RuleGroup, any_of, events_in, regex_literal, with_evidence
-from settings.model import ServiceSettings, StackSettings
+from settings.model import ServiceSettings, ThresholdSettings
 
 # One evaluation more than the window: rides out a single odd scrape, and a hard outage still pages
 # within two minutes (the minimum-evidence guard, not a long `for`, keeps quiet services from paging).
@@ -31,10 +31,9 @@ def error_ratio_record(window: str) -> str:
     return f"service:http_requests_5xx:ratio_rate{window}"
 
 
-def build(settings: StackSettings) -> list[RuleGroup]:
-    t = settings.alerting.thresholds
+def build(services: list[ServiceSettings], t: ThresholdSettings) -> list[RuleGroup]:
     window = t.error_rate_window
-    instrumented = [s for s in settings.services if s.exposes_metrics]
+    instrumented = [s for s in services if s.exposes_metrics]
     rules: list[Recording | Alert] = []
     if instrumented:
         excluded = any_of([p for s in instrumented for p in probe_and_scrape_paths(s)])
@@ -99,24 +98,23 @@ def build(settings: StackSettings) -> list[RuleGroup]:
                 dashboard=uids.OVERVIEW,
             )
         )
-    rules += traffic_drop_alerts(settings)
-    if any(s.kind == "api" for s in settings.services):
-        rules += chat_alerts(settings)
+    rules += traffic_drop_alerts(services, t)
+    if any(s.kind == "api" for s in services):
+        rules += chat_alerts(t)
     return [RuleGroup("application", rules)] if rules else []
 
 
-def traffic_drop_alerts(settings: StackSettings) -> list[Recording | Alert]:
+def traffic_drop_alerts(services: list[ServiceSettings], t: ThresholdSettings) -> list[Recording | Alert]:
     """The fourth golden signal for the critical APIs: a sudden drop of user requests (a broken ingress or
     frontend) while the pods stay up, ready and error-free. Judged against the same time a day and a week
     earlier, each only where it exists and was at least the floor (quiet nights and a new deployment
     without history are never judged). The frontend exposes no request metrics: it is not watched here
     (its probes' SLO is), and chat-api's drop is what a broken frontend or ingress looks like."""
-    t = settings.alerting.thresholds
     keep = round(1 - t.traffic_drop_percent / 100, 6)
     floor = t.traffic_drop_min_requests_per_second
     by = "namespace, service"
     alerts: list[Recording | Alert] = []
-    for service in (s for s in settings.services if s.critical and s.exposes_metrics):
+    for service in (s for s in services if s.critical and s.exposes_metrics):
         selector = (
             f'http_requests_total{{service="{service.name}", handler!~"{any_of(probe_and_scrape_paths(service))}"}}'
         )
@@ -152,9 +150,8 @@ def traffic_drop_alerts(settings: StackSettings) -> list[Recording | Alert]:
     return alerts
 
 
-def chat_alerts(settings: StackSettings) -> list[Recording | Alert]:
+def chat_alerts(t: ThresholdSettings) -> list[Recording | Alert]:
     """chat-api's business counters (app contract): chat outcomes and MCP tool calls."""
-    t = settings.alerting.thresholds
     return [
         Alert(
             "ChatRequestsFailing",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dashboards import uids
+from contracts import uids
 from render.monitors import DAPR_SIDECAR_SAMPLE_LIMIT
 from rules.model import Alert, RuleGroup, any_of, as_service, service_from_pod, with_node
-from settings.model import StackSettings
+from settings.model import ServiceSettings
 
 SIDECAR_CONTAINER = "daprd"
 SIDECAR_FOR = "5m"
@@ -15,9 +15,9 @@ CONTROL_PLANE_FOR = "5m"
 INIT_FAIL_WINDOW = "10m"
 
 
-def build(settings: StackSettings) -> list[RuleGroup]:
-    app_namespaces = any_of(settings.application_namespaces)
-    control_plane = f'namespace="{settings.metrics.dapr_namespace}"'
+def build(services: list[ServiceSettings], application_namespaces: list[str], dapr_namespace: str) -> list[RuleGroup]:
+    app_namespaces = any_of(application_namespaces)
+    control_plane = f'namespace="{dapr_namespace}"'
     sidecar = f'container="{SIDECAR_CONTAINER}", namespace=~"{app_namespaces}"'
     over_sample_limit = (
         f"max by (namespace, pod) (scrape_samples_post_metric_relabeling{{{sidecar}}}) > {DAPR_SIDECAR_SAMPLE_LIMIT}"
@@ -32,7 +32,7 @@ def build(settings: StackSettings) -> list[RuleGroup]:
                     # DaprSidecarSampleLimitExceeded says that, this alert would send people looking
                     # for a dead sidecar.
                     f"unless on (namespace, pod)\n{over_sample_limit}",
-                    settings.services,
+                    services,
                 )
             ),
             severity="critical",
@@ -47,7 +47,7 @@ def build(settings: StackSettings) -> list[RuleGroup]:
         ),
         Alert(
             "DaprSidecarSampleLimitExceeded",
-            with_node(service_from_pod(over_sample_limit, settings.services)),
+            with_node(service_from_pod(over_sample_limit, services)),
             severity="warning",
             duration=SIDECAR_FOR,
             summary="Dapr sidecar of {{ $labels.pod }} exposes more series than its scrape limit",
@@ -62,9 +62,7 @@ def build(settings: StackSettings) -> list[RuleGroup]:
         Alert(
             "DaprSidecarNotReady",
             with_node(
-                service_from_pod(
-                    f"max by (namespace, pod) (kube_pod_container_status_ready{{{sidecar}}})", settings.services
-                )
+                service_from_pod(f"max by (namespace, pod) (kube_pod_container_status_ready{{{sidecar}}})", services)
                 + " == 0"
             ),
             severity="warning",

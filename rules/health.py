@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dashboards import uids
+from contracts import uids
 from render.blackbox import PROBE_JOB
 from rules.model import Alert, Rule, RuleGroup
-from settings.model import StackSettings
+from settings.model import ServiceSettings
 
 # Three failed probes in a row (30s interval): longer than a rolling restart keeps a pod unready.
 PROBE_FAILING_FOR = "2m"
 
 
-def build(settings: StackSettings) -> list[RuleGroup]:
+def build(services: list[ServiceSettings]) -> list[RuleGroup]:
     alerts: list[Rule] = [
         Alert(
             "ServiceHealthProbeFailing",
@@ -27,6 +27,6 @@ def build(settings: StackSettings) -> list[RuleGroup]:
             ),
             dashboard=uids.OVERVIEW,
         )
-        for service in settings.services
+        for service in services
     ]
     return [RuleGroup("health", alerts)]

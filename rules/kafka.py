@@ -3,9 +3,9 @@ alerts and the Kafka dashboard read, and the alerts on lag, processing time, dro
 
 from __future__ import annotations
 
-from dashboards import uids
+from contracts import uids
 from rules.model import Alert, Recording, RuleGroup, any_of, as_service, events_in, with_evidence
-from settings.model import StackSettings
+from settings.model import KafkaSettings, ServiceSettings, ThresholdSettings
 
 LAG = "kafka:consumergroup_lag:sum"
 CONSUME_RATE = "kafka:consumergroup_consume_rate:rate5m"
@@ -39,7 +39,7 @@ def dapr_rate5m(selector: str) -> str:
     return as_service(f"{events_in(selector, '5m', DAPR_PUBSUB_BY)}\n/ 300", "app_id")
 
 
-def recordings(settings: StackSettings) -> list[Recording]:
+def recordings() -> list[Recording]:
     return [
         # kafka_exporter reports -1 for partitions where the group never committed an offset.
         Recording(LAG, "sum by (consumergroup, topic) (kafka_consumergroup_lag >= 0)"),
@@ -67,8 +67,7 @@ def recordings(settings: StackSettings) -> list[Recording]:
     ]
 
 
-def lag_alerts(settings: StackSettings) -> list[Alert]:
-    t = settings.alerting.thresholds
+def lag_alerts(t: ThresholdSettings) -> list[Alert]:
     return [
         Alert(
             "KafkaConsumerLagHigh",
@@ -112,8 +111,7 @@ def lag_alerts(settings: StackSettings) -> list[Alert]:
     ]
 
 
-def processing_alerts(settings: StackSettings) -> list[Alert]:
-    t = settings.alerting.thresholds
+def processing_alerts(t: ThresholdSettings) -> list[Alert]:
     threshold_ms = round(t.kafka_processing_p95_seconds * 1000)
     ratio = t.error_rate_percent
     return [
@@ -188,8 +186,8 @@ def processing_alerts(settings: StackSettings) -> list[Alert]:
     ]
 
 
-def consumer_group_alerts(settings: StackSettings) -> list[Alert]:
-    groups = [s.name for s in settings.services if s.subscribes]
+def consumer_group_alerts(services: list[ServiceSettings]) -> list[Alert]:
+    groups = [s.name for s in services if s.subscribes]
     if not groups:
         return []
     return [
@@ -212,7 +210,7 @@ def consumer_group_alerts(settings: StackSettings) -> list[Alert]:
     ]
 
 
-def broker_alerts(settings: StackSettings) -> list[Alert]:
+def broker_alerts(kafka: KafkaSettings) -> list[Alert]:
     alerts = [
         Alert(
             "KafkaUnderReplicatedPartitions",
@@ -227,19 +225,19 @@ def broker_alerts(settings: StackSettings) -> list[Alert]:
             dashboard=uids.KAFKA,
         )
     ]
-    if settings.kafka.mode != "strimzi":
-        return [*alerts, *vendor_alerts(settings)]
-    kafka = f'namespace="{settings.kafka.namespace}"'
+    if kafka.mode != "strimzi":
+        return [*alerts, *vendor_alerts(kafka)]
+    in_kafka = f'namespace="{kafka.namespace}"'
     return [
         *alerts,
         Alert(
             "KafkaOfflinePartitions",
-            f"sum(kafka_controller_kafkacontroller_offlinepartitionscount{{{kafka}}}) > 0",
+            f"sum(kafka_controller_kafkacontroller_offlinepartitionscount{{{in_kafka}}}) > 0",
             severity="critical",
             duration="1m",
             summary="Kafka has offline partitions",
             description=(
-                f"{{{{ $value }}}} partitions of {settings.kafka.cluster_name} have no leader: "
+                f"{{{{ $value }}}} partitions of {kafka.cluster_name} have no leader: "
                 "producers and consumers of those partitions are stopped."
             ),
             dashboard=uids.KAFKA,
@@ -248,12 +246,12 @@ def broker_alerts(settings: StackSettings) -> list[Alert]:
             "KafkaNoActiveController",
             # `or vector(0)`: when every controller's JMX target is gone (pods deleted, PodMonitor
             # broken) there is no series to compare, and that must read as no controller, not as fine.
-            f"(sum(kafka_controller_kafkacontroller_activecontrollercount{{{kafka}}}) or vector(0)) < 1",
+            f"(sum(kafka_controller_kafkacontroller_activecontrollercount{{{in_kafka}}}) or vector(0)) < 1",
             severity="critical",
             duration=BROKER_FOR,
             summary="Kafka has no active controller",
             description=(
-                f"{settings.kafka.cluster_name} reports {{{{ $value }}}} active KRaft controllers (0 also when "
+                f"{kafka.cluster_name} reports {{{{ $value }}}} active KRaft controllers (0 also when "
                 "no controller's metrics are scraped at all): metadata changes, leader elections and topic "
                 "creation are blocked."
             ),
@@ -262,9 +260,8 @@ def broker_alerts(settings: StackSettings) -> list[Alert]:
     ]
 
 
-def vendor_alerts(settings: StackSettings) -> list[Alert]:
+def vendor_alerts(kafka: KafkaSettings) -> list[Alert]:
     """A managed vendor runs the brokers and controllers and exposes no JMX: its own endpoint's metrics."""
-    kafka = settings.kafka
     cluster = f'kafka_cluster="{kafka.cluster_name}"'
     presence = VENDOR_PRESENCE_METRIC.get(kafka.vendor)
     if presence is None:
@@ -303,16 +300,16 @@ def vendor_alerts(settings: StackSettings) -> list[Alert]:
     return alerts
 
 
-def build(settings: StackSettings) -> list[RuleGroup]:
+def build(kafka: KafkaSettings, services: list[ServiceSettings], t: ThresholdSettings) -> list[RuleGroup]:
     return [
         RuleGroup(
             "kafka",
             [
-                *recordings(settings),
-                *lag_alerts(settings),
-                *processing_alerts(settings),
-                *consumer_group_alerts(settings),
-                *broker_alerts(settings),
+                *recordings(),
+                *lag_alerts(t),
+                *processing_alerts(t),
+                *consumer_group_alerts(services),
+                *broker_alerts(kafka),
             ],
         )
     ]

@@ -3,35 +3,26 @@ and the app's services running close to their CPU or memory limit."""
 
 from __future__ import annotations
 
-from dashboards import uids
+from contracts import uids
 from rules.model import Alert, RuleGroup, any_of, pods_of, service_from_pod, with_node
-from settings.model import StackSettings
+from settings.model import ServiceSettings, ThresholdSettings
 
 USAGE_FOR = "15m"
 # Restarts are counted over a window longer than a scrape gap, so one OOM kill is never missed.
 RESTART_WINDOW = "10m"
 
 
-def watched_namespaces(settings: StackSettings) -> str:
-    """The app's namespaces, Dapr's, Kafka's and this stack's own: evictions and OOM kills there matter."""
-    return any_of(
-        [
-            *settings.application_namespaces,
-            settings.metrics.dapr_namespace,
-            settings.kafka.namespace,
-            settings.metrics.namespace,
-            settings.logging.namespace,
-            settings.tracing.namespace,
-        ]
-    )
-
-
-def build(settings: StackSettings) -> list[RuleGroup]:
-    t = settings.alerting.thresholds
-    namespaces = f'namespace=~"{watched_namespaces(settings)}"'
+def build(
+    services: list[ServiceSettings],
+    t: ThresholdSettings,
+    application_namespaces: list[str],
+    watched_namespaces: list[str],
+) -> list[RuleGroup]:
+    """`watched_namespaces`: the app's, Dapr's, Kafka's and this stack's own, where evictions and OOM
+    kills matter."""
+    namespaces = f'namespace=~"{any_of(watched_namespaces)}"'
     app_containers = (
-        f'namespace=~"{any_of(settings.application_namespaces)}", pod=~"{pods_of(settings.services)}", '
-        'container!="", container!="POD"'
+        f'namespace=~"{any_of(application_namespaces)}", pod=~"{pods_of(services)}", container!="", container!="POD"'
     )
     alerts = [
         Alert(
@@ -39,7 +30,7 @@ def build(settings: StackSettings) -> list[RuleGroup]:
             with_node(
                 service_from_pod(
                     f'max by (namespace, pod, reason) (kube_pod_status_reason{{reason="Evicted", {namespaces}}})',
-                    settings.services,
+                    services,
                 )
                 + " > 0"
             ),
@@ -61,7 +52,7 @@ def build(settings: StackSettings) -> list[RuleGroup]:
                     "and on (namespace, pod, container)\n"
                     "max by (namespace, pod, container) "
                     f'(kube_pod_container_status_last_terminated_reason{{reason="OOMKilled", {namespaces}}}) == 1',
-                    settings.services,
+                    services,
                 )
             ),
             severity="warning",
@@ -82,7 +73,7 @@ def build(settings: StackSettings) -> list[RuleGroup]:
                     "sum by (namespace, pod, container) "
                     f'(kube_pod_container_resource_limits{{resource="cpu", {app_containers}}})\n'
                     f"* 100 > {t.resource_usage_percent:g}",
-                    settings.services,
+                    services,
                 )
             ),
             severity="warning",
@@ -105,7 +96,7 @@ def build(settings: StackSettings) -> list[RuleGroup]:
                     "sum by (namespace, pod, container) "
                     f'(kube_pod_container_resource_limits{{resource="memory", {app_containers}}})\n'
                     f"* 100 > {t.resource_usage_percent:g}",
-                    settings.services,
+                    services,
                 )
             ),
             severity="warning",

@@ -67,14 +67,6 @@ class RuleGroup:
     name: str
     rules: list[Rule]
 
-    @property
-    def alerts(self) -> list[Alert]:
-        return [r for r in self.rules if isinstance(r, Alert)]
-
-    @property
-    def recordings(self) -> list[Recording]:
-        return [r for r in self.rules if isinstance(r, Recording)]
-
     def to_dict(self) -> dict[str, Any]:
         return {"name": f"todo.{self.name}", "rules": [r.to_dict() for r in self.rules]}
 

@@ -4,10 +4,10 @@ notifications and the Watchdog are shipped by kube-prometheus-stack (rules/shipp
 
 from __future__ import annotations
 
-from dashboards import uids
+from contracts import uids
 from render.otel_collector import sharded
 from rules.model import Alert, RuleGroup, with_node
-from settings.model import StackSettings
+from settings.model import TracingSettings
 
 # Outputs and exporters retry on their own; only failures that outlast a few retry cycles are news.
 PIPELINE_FOR = "10m"
@@ -80,7 +80,7 @@ def fluent_bit_alerts() -> list[Alert]:
     ]
 
 
-def collector_alerts(settings: StackSettings) -> list[Alert]:
+def collector_alerts(tracing: TracingSettings) -> list[Alert]:
     alerts = [
         Alert(
             "OtelCollectorRefusedSpans",
@@ -135,7 +135,7 @@ def collector_alerts(settings: StackSettings) -> list[Alert]:
             dashboard=uids.PIPELINE,
         ),
     ]
-    if sharded(settings):
+    if sharded(tracing):
         alerts.append(
             Alert(
                 "OtelCollectorNoLoadBalancerBackends",
@@ -195,8 +195,8 @@ def thanos_alerts() -> list[Alert]:
     ]
 
 
-def build(settings: StackSettings) -> list[RuleGroup]:
-    groups = [RuleGroup("pipeline", [*fluent_bit_alerts(), *collector_alerts(settings)])]
-    if settings.metrics.long_term.enabled:
+def build(tracing: TracingSettings, long_term_storage: bool) -> list[RuleGroup]:
+    groups = [RuleGroup("pipeline", [*fluent_bit_alerts(), *collector_alerts(tracing)])]
+    if long_term_storage:
         groups.append(RuleGroup("long-term-storage", thanos_alerts()))
     return groups

@@ -154,7 +154,7 @@ KUBE_PROMETHEUS_STACK_ALERTS: frozenset[str] = frozenset(
     }
 )
 
-# What the issue asks for that the chart already covers: the `defaultRules.rules.<key>` switch of
+# What this project needs alerted that the chart already covers: the `defaultRules.rules.<key>` switch of
 # the chart's rule group, and the shipped alerts that do it. These switches must stay on.
 COVERED_BY_CHART: dict[str, tuple[str, tuple[str, ...]]] = {
     "CrashLoopBackOff": ("kubernetesApps", ("KubePodCrashLooping",)),

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dashboards import uids
+from contracts import uids
 from render.blackbox import PROBE_JOB
 from rules.application import critical_handlers, probe_and_scrape_paths
 from rules.model import Alert, Recording, RuleGroup, any_of, bucket_label, events_in, seconds
-from settings.model import ServiceSettings, StackSettings
+from settings.model import ServiceSettings, ThresholdSettings
 
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 ERRORS = "slo:sli_errors:rate5m"
@@ -57,6 +57,8 @@ class BurnRateAlert:
     burn_rates: tuple[BurnRate, ...]
 
 
+# The error budget's period: the burn-rate factors below are computed for it, so it is not configurable.
+SLO_WINDOW = "30d"
 # A page spends 2% (1h) or 5% (6h) of a 30-day budget before it fires; a ticket 10% (1d, 3d).
 BURN_RATE_ALERTS = (
     # No `for` on the page (SRE Workbook): the short window is the reset guard, and a hard outage pages
@@ -80,14 +82,6 @@ class Sli:
     errors_over: Callable[[str], str]
     # Minimum 5-minute error ratio a page also needs (0: none); see PROBE_PAGE_MIN_ERROR_RATIO.
     page_min_error_ratio: float = 0.0
-
-    @property
-    def events(self) -> str:
-        return self.events_over(RATE_WINDOW)
-
-    @property
-    def errors(self) -> str:
-        return self.errors_over(RATE_WINDOW)
 
     @property
     def slo(self) -> str:
@@ -170,8 +164,8 @@ def latency(service: ServiceSettings) -> Sli | None:
     )
 
 
-def slis(settings: StackSettings) -> list[Sli]:
-    found = [sli(s) for s in settings.services for sli in (availability, latency)]
+def slis(services: list[ServiceSettings]) -> list[Sli]:
+    found = [sli(s) for s in services for sli in (availability, latency)]
     return [s for s in found if s is not None]
 
 
@@ -222,8 +216,7 @@ def bad_events(window: str) -> str:
     return f"avg_over_time({ERRORS}[{window}]) * {seconds(window)}"
 
 
-def burn_rate_alerts(settings: StackSettings) -> list[Alert]:
-    t = settings.alerting.thresholds
+def burn_rate_alerts(t: ThresholdSettings) -> list[Alert]:
     alerts = []
     for spec in BURN_RATE_ALERTS:
         for rate in spec.burn_rates:
@@ -270,9 +263,9 @@ def burn_rate_alerts(settings: StackSettings) -> list[Alert]:
     return alerts
 
 
-def build(settings: StackSettings) -> list[RuleGroup]:
-    found = slis(settings)
+def build(services: list[ServiceSettings], t: ThresholdSettings) -> list[RuleGroup]:
+    found = slis(services)
     if not found:
         return []
     base = [r for sli in found for r in sli_recordings(sli)]
-    return [RuleGroup("slo", [*base, *window_recordings(), *burn_rate_alerts(settings)])]
+    return [RuleGroup("slo", [*base, *window_recordings(), *burn_rate_alerts(t)])]

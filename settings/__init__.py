@@ -1,7 +1,10 @@
-"""The stack configuration: typed model, defaults, validation and secrets."""
+"""The stack configuration: typed model, defaults, validation and secrets.
+
+The loader takes each cloud's part of the model from the platform registry; components/platforms.py
+binds them (`load_from_pulumi`, `parse_settings`, `load_stack`)."""
 
 from settings.errors import PROJECT, ConfigError
-from settings.loader import LoadedStack, load_from_pulumi, load_stack, parse_settings
+from settings.loader import LoadedStack
 from settings.model import StackSettings
 from settings.secrets import StackSecrets
 
@@ -11,7 +14,4 @@ __all__ = [
     "LoadedStack",
     "StackSecrets",
     "StackSettings",
-    "load_from_pulumi",
-    "load_stack",
-    "parse_settings",
 ]

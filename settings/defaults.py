@@ -1,11 +1,13 @@
-"""Defaults that depend on the cloud and the environment, as raw config layered under the stack file.
+"""Defaults that depend on the environment, as raw config layered under the stack file (each cloud's
+own defaults are its platform's, components/<cloud>/platform.py).
 
-The app contract (../shared/app-contract.md, copied into docs/app-contract.md) gives the default
-`services` and `kafka` sections; a stack file that sets `services` replaces the whole list.
+The app contract (docs/app-contract.md) gives the default `services` and `kafka` sections; a stack
+file that sets `services` replaces the whole list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -101,32 +103,10 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 
-CLOUD_DEFAULTS: dict[str, dict[str, Any]] = {
-    "azure": {
-        "cluster": {"storageClass": "managed-csi-premium"},
-        "tracing": {"backend": "azure-monitor"},
-        "metrics": {"longTerm": {"enabled": True}},
-    },
-    "gcp": {
-        "cluster": {"storageClass": "premium-rwo"},
-        "tracing": {"backend": "cloud-trace"},
-        "metrics": {"longTerm": {"enabled": True}},
-    },
-    "oci": {
-        "cluster": {"storageClass": "oci-bv"},
-        "tracing": {"backend": "jaeger", "jaegerStorage": "badger"},
-        "metrics": {"longTerm": {"enabled": True}},
-    },
-    "local": {
-        "cluster": {"storageClass": "standard"},
-        "tracing": {"backend": "jaeger", "jaegerStorage": "memory"},
-        "metrics": {"longTerm": {"enabled": False}},
-    },
-}
 
-
-def defaults_for(cloud: str, environment: str) -> dict[str, Any]:
-    """Raw config defaults for a cloud and environment, before the stack file is merged on top."""
+def defaults_for(platform_defaults: Mapping[str, Any], environment: str) -> dict[str, Any]:
+    """Raw config defaults for a platform (components/<cloud>/platform.py `defaults`) and an
+    environment, before the stack file is merged on top."""
     base: dict[str, Any] = {"services": APP_CONTRACT_SERVICES}
-    base = merge(base, CLOUD_DEFAULTS.get(cloud, {}))
+    base = merge(base, dict(platform_defaults))
     return merge(base, ENVIRONMENT_DEFAULTS.get(environment, {}))

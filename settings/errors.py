@@ -31,7 +31,7 @@ def config_key(path: str) -> str:
 
 
 def key_of(loc: tuple[int | str, ...]) -> str:
-    """A pydantic error location as the stack file's key: services[2].slo.window."""
+    """A pydantic error location as the stack file's key: services[2].slo.latency."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))

@@ -103,7 +103,6 @@ PositiveDuration = checked(
     "a Prometheus duration above zero such as 30s, 5m, 4h (Alertmanager refuses 0)",
 )
 DnsLabel = text(DNS_LABEL, DNS_HINT)
-OptionalDnsLabel = text(DNS_LABEL, DNS_HINT, empty_ok=True)
 # A Kubernetes object name (Secrets, StorageClasses, IngressClasses): a lowercase DNS subdomain.
 K8sName = text(_HOST, "a Kubernetes name (lowercase letters, digits, '-' and '.')", empty_ok=True)
 HostName = text(_HOST, "a host name such as grafana.example.com (no scheme, port or path)", empty_ok=True)

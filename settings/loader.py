@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from settings.errors import (
     suggestion,
 )
 from settings.model import StackSettings
+from settings.platform_rules import PlatformRules
 from settings.secrets import KNOWN_SECRETS, StackSecrets, build_secrets, secret_problems
 
 # Set by the offline render (tools/render.py): missing secrets become visible placeholders.
@@ -67,6 +69,13 @@ def unknown_key_message(loc: tuple[int | str, ...]) -> str:
     parent = container_at(StackSettings, loc[:-1]) if loc[:-1] else StackSettings
     key = str(loc[-1])
     allowed = sorted(keys_of(parent)) if parent is not None else []
+    moved = getattr(parent, "moved_keys", {}).get(key)
+    if moved is not None:
+        old = key_of(loc)
+        return (
+            f"has moved to {config_key(moved)}: pulumi config rm --path '{old}'; "
+            f"pulumi config set --path '{moved}' <value>"
+        )
     if looks_secret(key):
         name = secret_for([str(p) for p in loc if isinstance(p, str)], list(KNOWN_SECRETS))
         target = f"secrets.{name or '<name>'}"
@@ -126,17 +135,23 @@ def _flat_keys(sections: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     return kept
 
 
-def check_settings(raw: dict[str, Any]) -> tuple[StackSettings | None, list[str]]:
-    """Pure: raw section values (keys without the project prefix) to settings and every problem found."""
+def check_settings(
+    raw: dict[str, Any], platforms: Mapping[str, PlatformRules]
+) -> tuple[StackSettings | None, list[str]]:
+    """Pure: raw section values (keys without the project prefix) to settings and every problem found.
+    `platforms` are the clouds' parts of the model by `cloud` value (components/platforms.py)."""
     problems: list[str] = []
     sections = _flat_keys({key: value for key, value in raw.items() if key != "secrets"}, problems)
-    defaults = defaults_for(str(sections.get("cloud")), str(sections.get("environment")))
+    platform = platforms.get(str(sections.get("cloud")))
+    defaults = defaults_for(platform.defaults if platform else {}, str(sections.get("environment")))
     layered = merge(defaults, sections)
     failed: set[str] = set()
     collector = Collector(failed)
     for attempt in range(_MAX_PASSES + 1):
         try:
-            settings = StackSettings.__pydantic_validator__.validate_python(layered, context={"report": collector})
+            settings = StackSettings.__pydantic_validator__.validate_python(
+                layered, context={"report": collector, "platform": platform}
+            )
         except ValidationError as error:
             if attempt == 0:
                 layered = copy.deepcopy(layered)  # reset below without touching the caller's values
@@ -160,9 +175,9 @@ def check_settings(raw: dict[str, Any]) -> tuple[StackSettings | None, list[str]
     return None, problems
 
 
-def parse_settings(raw: dict[str, Any], stack: str) -> StackSettings:
+def parse_settings(raw: dict[str, Any], stack: str, platforms: Mapping[str, PlatformRules]) -> StackSettings:
     """Pure: raw section values (keys without the project prefix) to validated settings."""
-    settings, problems = check_settings(raw)
+    settings, problems = check_settings(raw, platforms)
     if problems or settings is None:
         raise ConfigError(stack, problems)
     settings.set_stack(stack)
@@ -170,16 +185,23 @@ def parse_settings(raw: dict[str, Any], stack: str) -> StackSettings:
 
 
 def load_stack(
-    raw: dict[str, Any], stack: str, secret_keys: set[str], offline: bool, file_problems: list[str] | None = None
+    raw: dict[str, Any],
+    stack: str,
+    secret_keys: set[str],
+    offline: bool,
+    platforms: Mapping[str, PlatformRules],
+    file_problems: list[str] | None = None,
 ) -> LoadedStack:
-    settings, problems = check_settings(raw)
+    settings, problems = check_settings(raw, platforms)
     problems = [*(file_problems or []), *problems]
     raw_secrets = raw.get("secrets")
-    problems += secret_problems(raw_secrets, "secrets" in secret_keys, settings, offline)
+    platform = platforms.get(settings.cloud) if settings is not None else None
+    platform_secrets = platform.required_secrets if platform else ()
+    problems += secret_problems(raw_secrets, "secrets" in secret_keys, settings, offline, platform_secrets)
     if problems or settings is None:
         raise ConfigError(stack, problems)
     settings.set_stack(stack)
-    return LoadedStack(settings, build_secrets(raw_secrets, settings))
+    return LoadedStack(settings, build_secrets(raw_secrets, settings, platform_secrets))
 
 
 def _decode(value: Any) -> Any:
@@ -206,7 +228,7 @@ def _stack_file_problems(stack: str) -> list[str]:
         return error.problems
 
 
-def load_from_pulumi() -> LoadedStack:
+def load_from_pulumi(platforms: Mapping[str, PlatformRules]) -> LoadedStack:
     """Reads `todo-observability:*` from the Pulumi runtime (the engine, or the offline render's mocks)."""
     import pulumi
     from pulumi.runtime import config as runtime_config
@@ -225,7 +247,7 @@ def load_from_pulumi() -> LoadedStack:
     stack = pulumi.get_stack()
     # The offline render has read (and checked) its stack file already (tools/stackfile.py).
     file_problems = [] if offline else _stack_file_problems(stack)
-    return load_stack(raw, stack, secret_keys, offline, file_problems)
+    return load_stack(raw, stack, secret_keys, offline, platforms, file_problems)
 
 
 def _secret_keys(runtime_config: Any) -> set[str]:

@@ -13,11 +13,12 @@ dataclasses (no generated `__init__`/`__eq__` per class), and their validators a
 loading a stack builds the one `StackSettings` validator and not one more per defaulted section.
 """
 
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
 
+from contracts.context import StackContext
 from settings.fields import (
     BootstrapServers,
     CpuQuantity,
@@ -76,14 +77,13 @@ def replace(section: SectionT, **changes: Any) -> SectionT:
 
 Cloud = Literal["azure", "gcp", "oci", "local"]
 Environment = Literal["production", "staging", "development"]
-Severity = Literal["critical", "warning", "info"]
 
 # Limits that more than one rule uses, stated once.
 AZURE_MAX_INTERACTIVE_DAYS = 730  # a Log Analytics table's interactive retention; also Entra ID secret lifetime
 MAX_RETENTION_DAYS = 4383  # 12 years: Log Analytics' total retention, and the cap used everywhere else
 # Fluent Bit's filesystem buffer per output (logging.bufferLimit) must hold every chunk eviction cannot
-# touch, or new logs are dropped unseen: the log pipeline's sizing (render/fluent_bit.py MIN_BUFFER_LIMIT,
-# derived from the chunk size and storage.max_chunks_up; a test keeps the two equal).
+# touch, or new logs are dropped unseen: the chunk being written and one per flush in flight
+# (render/fluent_bit.py MAX_CHUNKS_UP); tests/test_config_table.py derives the floor from the chunk size.
 MIN_LOG_BUFFER = "160M"
 # Fluent Bit sizes are decimal (1M = 1,000,000 bytes).
 _FLUENT_BIT_UNITS = {"K": 10**3, "M": 10**6, "G": 10**9}
@@ -119,6 +119,10 @@ class AzureSettings(Section):
     tenant_id: Guid = ""
     resource_group: text(r"[-\w.()]{0,89}[-\w()]", "a resource group name (letters, digits, -_.())", empty_ok=True) = ""
     location: text(r"[a-z0-9]+", "an Azure region such as westeurope", empty_ok=True) = ""
+    # Lifetime of the app registrations' client secrets (Fluent Bit's ingestion, Grafana's reader).
+    client_secret_validity_days: count(30, AZURE_MAX_INTERACTIVE_DAYS) = 365
+    # Change this value (e.g. to the date) to issue new client secrets before they expire.
+    client_secret_rotation: text(r"[A-Za-z0-9._-]{1,64}", "a short label such as 2026-07") = "1"
 
 
 class GcpSettings(Section):
@@ -171,7 +175,7 @@ class SloSettings(Section):
     # Fraction that must be faster than `latency_threshold_seconds`; 0 disables the latency SLO.
     latency: number(0.0, 0.99999) = 0.0
     latency_threshold_seconds: number(0.001, 60.0) = 1.0
-    window: Duration = "30d"
+    # No window: the burn-rate alerts are tuned for 30 days (rules/slo.py SLO_WINDOW).
 
 
 Topic = text(r"[A-Za-z0-9._-]{1,249}", "a Kafka topic name (letters, digits, '.', '_', '-')")
@@ -301,15 +305,18 @@ class LoggingSettings(Section):
     # Azure: days the audit table stays queryable at full speed; the rest of auditRetentionDays is
     # the cheaper archive tier (search jobs / restore). Capped at auditRetentionDays.
     interactive_audit_retention_days: count(4, AZURE_MAX_INTERACTIVE_DAYS) = 90
-    # Azure: lifetime of the app registrations' client secrets (Fluent Bit's ingestion, Grafana's reader).
-    client_secret_validity_days: count(30, AZURE_MAX_INTERACTIVE_DAYS) = 365
-    # Azure: change this value (e.g. to the date) to issue new client secrets before they expire.
-    client_secret_rotation: text(r"[A-Za-z0-9._-]{1,64}", "a short label such as 2026-07") = "1"
+
+    # Keys that lived here once, and where they went: the loader names the new key to a stack file that
+    # still sets an old one. Both rotate every Azure app registration's secret, not only Fluent Bit's.
+    moved_keys: ClassVar[dict[str, str]] = {
+        "clientSecretValidityDays": "azure.clientSecretValidityDays",
+        "clientSecretRotation": "azure.clientSecretRotation",
+    }
 
 
 class TracingSettings(Section):
     namespace: DnsLabel = "tracing"
-    backend: Literal["jaeger", "azure-monitor", "cloud-trace", "oci-apm"] = "jaeger"
+    backend: Literal["jaeger", "azure-monitor", "cloud-trace"] = "jaeger"
     # Fraction of traces kept after tail sampling keeps every error and slow trace.
     sampling_rate: number(0.0, 1.0) = 0.1
     slow_trace_threshold_ms: count(1, 600_000) = 1000
@@ -442,6 +449,17 @@ class StackSettings(Section):
     def is_production(self) -> bool:
         return self.environment == "production"
 
+    def context(self) -> StackContext:
+        """The stack-wide facts every capability gets besides its own sections."""
+        return StackContext(
+            stack=self.stack,
+            production=self.is_production,
+            release_label=self.metrics.release_name,
+            metrics_namespace=self.metrics.namespace,
+            scrape_interval=self.metrics.prometheus.scrape_interval,
+            storage_class=self.cluster.storage_class,
+        )
+
     @property
     def application_namespaces(self) -> list[str]:
         configured = list(self.metrics.application_namespaces)
@@ -453,9 +471,10 @@ class StackSettings(Section):
         instead of raising, so that they all run, and run even where other keys failed (the loader
         validates again without those keys and drops rules that read them). Code that builds variants
         of loaded settings (`replace`) passes no collector and is not re-checked."""
-        report: Any = (info.context or {}).get("report")
+        context = info.context or {}
+        report: Any = context.get("report")
         if report is not None:
             from settings.validation import cross_field_problems
 
-            cross_field_problems(self, report)
+            cross_field_problems(self, report, context.get("platform"))
         return self

@@ -31,7 +31,7 @@ KNOWN_SECRETS: dict[str, str] = {
 PLACEHOLDER_PREFIX = "PLACEHOLDER-set-secrets."
 
 
-def required_secrets(settings: StackSettings) -> list[str]:
+def required_secrets(settings: StackSettings, platform_secrets: tuple[str, ...] = ()) -> list[str]:
     """The secrets this stack's configuration cannot deploy without."""
     receivers = settings.alerting.receivers
     needed = []
@@ -51,8 +51,8 @@ def required_secrets(settings: StackSettings) -> list[str]:
         needed.append("kafkaUiOidcClientSecret")
     if settings.kafka.mode == "managed" and settings.kafka.metrics_endpoint:
         needed.append("kafkaMetricsPassword")
-    if settings.cloud == "oci":
-        needed.append("ociLogAnalyticsPrivateKey")
+    # What the cloud itself needs (components/<cloud>/platform.py `required_secrets`).
+    needed += platform_secrets
     return needed
 
 
@@ -79,7 +79,9 @@ class StackSecrets:
         return value
 
 
-def secret_problems(raw: object, is_secret: bool, settings: StackSettings | None, offline: bool) -> list[str]:
+def secret_problems(
+    raw: object, is_secret: bool, settings: StackSettings | None, offline: bool, platform_secrets: tuple[str, ...] = ()
+) -> list[str]:
     """Problems with the `secrets` section; missing ones are problems only outside the offline render."""
     problems: list[str] = []
     if raw is None:
@@ -101,7 +103,7 @@ def secret_problems(raw: object, is_secret: bool, settings: StackSettings | None
         elif not isinstance(raw[name], str) or not raw[name]:
             problems.append(f"{config_key('secrets.' + name)} must be a non-empty text value, set with --secret")
     if not offline and settings is not None:
-        for name in required_secrets(settings):
+        for name in required_secrets(settings, platform_secrets):
             if name not in raw:
                 problems.append(
                     f"{config_key('secrets.' + name)} is required ({KNOWN_SECRETS[name]}): run {set_command(name)}"
@@ -109,13 +111,15 @@ def secret_problems(raw: object, is_secret: bool, settings: StackSettings | None
     return problems
 
 
-def build_secrets(raw: dict[str, str] | None, settings: StackSettings) -> StackSecrets:
+def build_secrets(
+    raw: dict[str, str] | None, settings: StackSettings, platform_secrets: tuple[str, ...] = ()
+) -> StackSecrets:
     """Wraps every secret in a secret Output; in the offline render, fakes the missing required ones."""
     raw = raw or {}
     secrets = StackSecrets()
     for name, value in sorted(raw.items()):
         secrets.values[name] = pulumi.Output.secret(value)
-    for name in required_secrets(settings):
+    for name in required_secrets(settings, platform_secrets):
         if name not in raw:
             secrets.values[name] = pulumi.Output.secret(PLACEHOLDER_PREFIX + name)
             secrets.placeholders.append(name)

@@ -9,87 +9,63 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Protocol
 
 from settings.defaults import APP_LATENCY_BUCKETS_SECONDS, DAPR_LATENCY_BUCKETS_MS, MIN_PRODUCTION_LOG_RETENTION_DAYS
 from settings.fields import duration_seconds
-from settings.model import AZURE_MAX_INTERACTIVE_DAYS, StackSettings
-
-
-class Report(Protocol):
-    def __call__(self, key: str, message: str, *, uses: tuple[str, ...] = ()) -> None: ...
-
-
-REQUIRED_CLOUD_KEYS: dict[str, dict[str, str]] = {
-    "azure": {
-        "subscriptionId": "a GUID: az account show --query id -o tsv",
-        "tenantId": "a GUID: az account show --query tenantId -o tsv",
-        "resourceGroup": "the resource group name",
-        "location": "an Azure region such as westeurope",
-    },
-    "gcp": {"project": "a GCP project ID", "region": "a GCP region such as europe-west1"},
-    "oci": {
-        "compartmentId": "a compartment OCID (ocid1.compartment.oc1..)",
-        "region": "an OCI region such as eu-frankfurt-1",
-        "objectStorageNamespace": "oci os ns get",
-    },
-}
-
-BACKENDS_BY_CLOUD: dict[str, tuple[str, ...]] = {
-    "azure": ("azure-monitor", "jaeger"),
-    "gcp": ("cloud-trace", "jaeger"),
-    "oci": ("jaeger", "oci-apm"),
-    "local": ("jaeger",),
-}
+from settings.model import StackSettings
+from settings.platform_rules import PlatformRules, Report
 
 
 def _snake(key: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in key)
 
 
-def cloud_problems(s: StackSettings, report: Report) -> None:
-    if s.cloud == "local" and s.is_production:
-        report(
-            "environment",
-            "must be development or staging when todo-observability:cloud is local (got production)",
-            uses=("cloud",),
-        )
-    for cloud, keys in REQUIRED_CLOUD_KEYS.items():
+def platform_problems(s: StackSettings, report: Report, platform: PlatformRules) -> None:
+    """The cloud's own part of the model (components/<cloud>/platform.py): its required section
+    keys, trace backends, bucket names and object storage, then the rules only it has."""
+    cloud = platform.cloud
+    if platform.required_keys:
         section = getattr(s, cloud)
-        if s.cloud != cloud:
-            continue
         if section is None:
             report(
                 cloud,
-                f"is required when todo-observability:cloud is {cloud} (keys: {', '.join(keys)})",
+                f"is required when todo-observability:cloud is {cloud} (keys: {', '.join(platform.required_keys)})",
                 uses=("cloud",),
             )
-            continue
-        for key, hint in keys.items():
-            if not getattr(section, _snake(key)):
-                report(f"{cloud}.{key}", f"is required when cloud is {cloud} ({hint})", uses=("cloud",))
-    if s.cloud == "azure" and not s.cluster.oidc_issuer_url:
-        report(
-            "cluster.oidcIssuerUrl",
-            "is required on Azure (workload identity), an https:// URL: "
-            "az aks show -n <cluster> -g <rg> --query oidcIssuerProfile.issuerUrl -o tsv",
-            uses=("cloud",),
-        )
-    if s.cloud == "gcp" and not s.cluster.location:
-        report("cluster.location", "is required on GCP (the GKE cluster's zone or region)", uses=("cloud",))
-    allowed = BACKENDS_BY_CLOUD[s.cloud]
+        else:
+            for key, hint in platform.required_keys.items():
+                if not getattr(section, _snake(key)):
+                    report(f"{cloud}.{key}", f"is required when cloud is {cloud} ({hint})", uses=("cloud",))
+    allowed = platform.trace_backends
     if s.tracing.backend not in allowed:
         report(
             "tracing.backend",
-            f"must be one of {', '.join(allowed)} when cloud is {s.cloud} (got {s.tracing.backend})",
+            f"must be one of {', '.join(allowed)} when cloud is {cloud} (got {s.tracing.backend})",
             uses=("cloud",),
         )
-    if s.metrics.long_term.in_cluster_object_store and s.cloud != "local":
+    lt = s.metrics.long_term
+    if lt.in_cluster_object_store and platform.cloud_object_storage:
         report(
             "metrics.longTerm.inClusterObjectStore",
-            "is only for the local cloud (allowed here: false)",
+            f"is only for a cloud without object storage (allowed on {cloud}: false)",
             uses=("cloud",),
         )
+    if lt.enabled and not platform.cloud_object_storage and not lt.in_cluster_object_store:
+        report(
+            "metrics.longTerm.enabled",
+            f"needs metrics.longTerm.inClusterObjectStore: true on the {cloud} cloud (there is no cloud bucket)",
+            uses=("metrics.longTerm.inClusterObjectStore",),
+        )
+    if lt.enabled and lt.bucket_name and platform.bucket_name is not None:
+        pattern, hint = platform.bucket_name
+        if not re.match(pattern, lt.bucket_name):
+            report(
+                "metrics.longTerm.bucketName",
+                f"must be {hint} on {cloud} (got {lt.bucket_name[:40]!r})",
+                uses=("metrics.longTerm.enabled",),
+            )
+    for rule in platform.validators:
+        rule(s, report)
 
 
 def service_problems(s: StackSettings, report: Report) -> None:
@@ -167,35 +143,6 @@ def logging_problems(s: StackSettings, report: Report) -> None:
             f"(got {s.logging.audit_retention_days})",
             uses=("logging.retentionDays",),
         )
-    # OCI needs no step rule: logs go to Logging Analytics, whose purge tasks take any number of days.
-    if s.cloud == "azure" and not 4 <= retention <= AZURE_MAX_INTERACTIVE_DAYS:
-        report(
-            "logging.retentionDays",
-            f"must be between 4 and {AZURE_MAX_INTERACTIVE_DAYS} on Azure "
-            f"(a Log Analytics table's interactive retention) (got {retention})",
-        )
-    if s.cloud == "gcp" and s.logging.audit_retention_days > 3650:
-        report(
-            "logging.auditRetentionDays",
-            f"must be <= 3650 on GCP (a Cloud Logging bucket's retention) (got {s.logging.audit_retention_days})",
-        )
-
-
-OCI_LOG_UPLOAD_KEYS: dict[str, str] = {
-    "tenancyId": "a tenancy OCID (ocid1.tenancy.oc1..)",
-    "logUploadUserId": "a user OCID (ocid1.user.oc1..)",
-    "logUploadKeyFingerprint": "an API key fingerprint (16 hex pairs joined by ':')",
-    "logUploadGroup": "an IAM group name, or <identity domain>/<group>",
-}
-
-
-def oci_log_upload_problems(s: StackSettings, report: Report) -> None:
-    """Fluent Bit's OCI config file and upload policy are built from these keys (their form is a field type)."""
-    if s.cloud != "oci" or s.oci is None:
-        return
-    for key, hint in OCI_LOG_UPLOAD_KEYS.items():
-        if not getattr(s.oci, _snake(key)):
-            report(f"oci.{key}", f"is required when cloud is oci ({hint})")
 
 
 def kafka_problems(s: StackSettings, report: Report) -> None:
@@ -273,16 +220,8 @@ def tracing_problems(s: StackSettings, report: Report) -> None:
             "(allowed: memory, badger; got memory)",
             uses=("tracing.backend",),
         )
-    if t.backend == "oci-apm":
-        report(
-            "tracing.backend",
-            "oci-apm is not implemented: on OCI use jaeger (with tracing.jaegerStorage badger); see docs/tracing.md",
-        )
 
 
-_AZURE_ACCOUNT = r"^[a-z0-9]{3,24}$"
-_GCS_BUCKET = r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$"
-_OCI_BUCKET = r"^[A-Za-z0-9._-]{1,256}$"
 # Thanos downsamples raw blocks to 5m once they are 40 hours old: a shorter raw retention deletes them
 # before any downsampled copy exists.
 _MIN_RAW_RETENTION_SECONDS = 40 * 3600
@@ -293,12 +232,6 @@ def long_term_storage_problems(s: StackSettings, report: Report) -> None:
     if not lt.enabled:
         return
     enabled = ("metrics.longTerm.enabled",)
-    if s.cloud == "local" and not lt.in_cluster_object_store:
-        report(
-            "metrics.longTerm.enabled",
-            "needs metrics.longTerm.inClusterObjectStore: true on the local cloud (there is no cloud bucket)",
-            uses=("metrics.longTerm.inClusterObjectStore",),
-        )
     raw, five, hour = (duration_seconds(d) for d in (lt.raw_retention, lt.five_minute_retention, lt.one_hour_retention))
     if raw < _MIN_RAW_RETENTION_SECONDS:
         report(
@@ -312,25 +245,6 @@ def long_term_storage_problems(s: StackSettings, report: Report) -> None:
             "must lie between rawRetention and oneHourRetention, or zoomed-out queries lose data the raw blocks "
             f"still have (got raw {lt.raw_retention}, 5m {lt.five_minute_retention}, 1h {lt.one_hour_retention})",
             uses=(*enabled, "metrics.longTerm.rawRetention", "metrics.longTerm.oneHourRetention"),
-        )
-    name_rules = {
-        "azure": (_AZURE_ACCOUNT, "3-24 lowercase letters and digits (a storage account name)"),
-        "gcp": (_GCS_BUCKET, "3-63 lowercase letters, digits, '-', '_' or '.'"),
-        "oci": (_OCI_BUCKET, "letters, digits, '-', '_' or '.'"),
-    }
-    if lt.bucket_name and s.cloud in name_rules:
-        pattern, hint = name_rules[s.cloud]
-        if not re.match(pattern, lt.bucket_name):
-            report(
-                "metrics.longTerm.bucketName",
-                f"must be {hint} on {s.cloud} (got {lt.bucket_name[:40]!r})",
-                uses=enabled,
-            )
-    if s.cloud == "oci" and not re.match(r"^ocid1\.cluster\.[a-z0-9._-]+$", lt.oke_cluster_id):
-        report(
-            "metrics.longTerm.okeClusterId",
-            "is required on OCI: the OKE cluster OCID (ocid1.cluster....) that the workload identity policy admits",
-            uses=enabled,
         )
 
 
@@ -401,16 +315,11 @@ def metrics_problems(s: StackSettings, report: Report) -> None:
 
 
 def slo_problems(s: StackSettings, report: Report) -> None:
-    """The SLO rules (rules/slo.py) need a histogram for a latency SLO, a threshold on that histogram's
-    buckets, and the 30-day window their burn-rate factors (14.4, 6, 3, 1) are computed for."""
+    """The SLO rules (rules/slo.py) need a histogram for a latency SLO and a threshold on that histogram's
+    buckets."""
     dapr_buckets = _fmt(tuple(b / 1000 for b in DAPR_LATENCY_BUCKETS_MS))
     for i, service in enumerate(s.services):
         slo, key = service.slo, f"services[{i}].slo"
-        if slo.window != "30d":
-            report(
-                f"{key}.window",
-                f"must be 30d: the burn-rate alerts are tuned for a 30-day error budget (got {slo.window})",
-            )
         if slo.latency <= 0:
             continue
         uses = (f"{key}.latency", f"services[{i}].kind", f"services[{i}].subscribes")
@@ -441,11 +350,9 @@ def slo_problems(s: StackSettings, report: Report) -> None:
 
 
 RULES = (
-    cloud_problems,
     service_problems,
     threshold_problems,
     logging_problems,
-    oci_log_upload_problems,
     kafka_problems,
     kafka_monitoring_problems,
     grafana_problems,
@@ -457,6 +364,8 @@ RULES = (
 )
 
 
-def cross_field_problems(s: StackSettings, report: Report) -> None:
+def cross_field_problems(s: StackSettings, report: Report, platform: PlatformRules | None) -> None:
     for rule in RULES:
         rule(s, report)
+    if platform is not None:
+        platform_problems(s, report, platform)

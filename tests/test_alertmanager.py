@@ -16,12 +16,13 @@ import promql_parser
 import pytest
 import yaml
 
+from components.platforms import parse_settings
 from render.alertmanager import (
     RECEIVER_SECRET_NAME,
     SECRETS_MOUNT_DIR,
     render_alertmanager_config,
 )
-from settings import ConfigError, StackSettings, parse_settings
+from settings import ConfigError, StackSettings
 from settings.secrets import PLACEHOLDER_PREFIX
 from tests.harness import STACKS, Rendered
 from tools.stackfile import ROOT, stack_sections, stack_settings
@@ -132,7 +133,7 @@ def assert_holds_no_secret(text: str, config: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_amtool_accepts_every_stacks_config(stack: str, tmp_path: Path) -> None:
-    config_file = write_config(render_alertmanager_config(stack_settings(stack)), tmp_path)
+    config_file = write_config(render_alertmanager_config(stack_settings(stack).alerting), tmp_path)
     done = amtool("check-config", str(config_file))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SUCCESS" in done.stdout
@@ -144,7 +145,7 @@ def test_expected_routes_cover_every_stack() -> None:
 
 @pytest.mark.parametrize(("stack", "target"), [(s, t) for s in STACKS for t in EXPECTED_ROUTES.get(s, {})])
 def test_each_severity_reaches_exactly_its_receivers(stack: str, target: str, tmp_path: Path) -> None:
-    config_file = write_config(render_alertmanager_config(stack_settings(stack)), tmp_path)
+    config_file = write_config(render_alertmanager_config(stack_settings(stack).alerting), tmp_path)
     expected = EXPECTED_ROUTES[stack][target]
     labels = [f"{k}={v}" for k, v in labels_for(target).items()]
     verified = amtool(
@@ -165,7 +166,7 @@ def test_each_severity_reaches_exactly_its_receivers(stack: str, target: str, tm
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_watchdog_reaches_only_the_dead_mans_switch_whatever_its_severity(stack: str, tmp_path: Path) -> None:
-    config_file = write_config(render_alertmanager_config(stack_settings(stack)), tmp_path)
+    config_file = write_config(render_alertmanager_config(stack_settings(stack).alerting), tmp_path)
     for severity in ("none", "critical", "warning", "info"):
         got = routed_receivers(config_file, {"alertname": "Watchdog", "severity": severity})
         assert got == EXPECTED_ROUTES[stack]["Watchdog"], severity
@@ -173,26 +174,26 @@ def test_watchdog_reaches_only_the_dead_mans_switch_whatever_its_severity(stack:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_unknown_severity_goes_nowhere(stack: str, tmp_path: Path) -> None:
-    config_file = write_config(render_alertmanager_config(stack_settings(stack)), tmp_path)
+    config_file = write_config(render_alertmanager_config(stack_settings(stack).alerting), tmp_path)
     assert routed_receivers(config_file, {"alertname": "InfoInhibitor", "severity": "none"}) == [NULL]
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_rendered_config_holds_no_secret(stack: str) -> None:
-    config = render_alertmanager_config(stack_settings(stack))
+    config = render_alertmanager_config(stack_settings(stack).alerting)
     assert_holds_no_secret(yaml.safe_dump(config), config)
 
 
 def test_grouping_and_timings_come_from_config() -> None:
     settings = with_receivers({}, groupWait="10s", groupInterval="2m", repeatInterval="3h")
-    route = render_alertmanager_config(settings)["route"]
+    route = render_alertmanager_config(settings.alerting)["route"]
     assert route["group_by"] == ["alertname", "namespace", "service"]
     assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == ("10s", "2m", "3h")
     watchdog = route["routes"][0]
     assert watchdog["matchers"] == ['alertname="Watchdog"']
     assert watchdog["repeat_interval"] == "1m"
     faster = with_receivers({"deadMansSwitch": {"enabled": True, "repeatInterval": "2m"}})
-    assert render_alertmanager_config(faster)["route"]["routes"][0]["repeat_interval"] == "2m"
+    assert render_alertmanager_config(faster.alerting)["route"]["routes"][0]["repeat_interval"] == "2m"
 
 
 def matches(matcher: str, labels: dict[str, str]) -> bool:
@@ -377,7 +378,7 @@ INHIBITION_CASES: list[tuple[str, dict[str, str], dict[str, str], bool]] = [
 def test_inhibition_mutes_only_alerts_about_the_same_thing(
     case: str, source: dict[str, str], target: dict[str, str], expected: bool
 ) -> None:
-    rules = render_alertmanager_config(stack_settings("prod"))["inhibit_rules"]
+    rules = render_alertmanager_config(stack_settings("prod").alerting)["inhibit_rules"]
     assert muted(rules, source, target) is expected, case
 
 
@@ -390,7 +391,7 @@ def test_every_pod_alert_carries_the_node_the_inhibition_needs() -> None:
     """The promtool tests prove the labels the rendered rules give their alerts: every alert about a
     pod that kube_pod_info knows carries that pod's `node`, and the KubeNodeNotReady inhibition of the
     rendered config mutes it for that node only."""
-    rules = render_alertmanager_config(stack_settings("prod"))["inhibit_rules"]
+    rules = render_alertmanager_config(stack_settings("prod").alerting)["inhibit_rules"]
     node_rule = next(r for r in rules if 'alertname="KubeNodeNotReady"' in r["source_matchers"])
     pod_alerts: set[str] = set()
     proven: set[str] = set()
@@ -435,7 +436,7 @@ def test_disabled_receivers_are_left_out_cleanly(enabled: tuple[bool, ...], tmp_
     flags = dict(zip(RECEIVER_FLAGS, enabled, strict=True))
     receivers: dict[str, Any] = {name: {"enabled": on} for name, on in flags.items()}
     receivers["email"].update(EMAIL)
-    config = render_alertmanager_config(with_receivers(receivers))
+    config = render_alertmanager_config(with_receivers(receivers).alerting)
     names = [r["name"] for r in config["receivers"]]
     assert names[0] == NULL
     assert set(names[1:]) == {RECEIVER_NAMES[n] for n, on in flags.items() if on}
@@ -453,7 +454,7 @@ def test_disabled_receivers_are_left_out_cleanly(enabled: tuple[bool, ...], tmp_
 
 
 def test_email_without_username_has_no_password_file() -> None:
-    config = render_alertmanager_config(with_receivers({"email": {"enabled": True, **EMAIL}}))
+    config = render_alertmanager_config(with_receivers({"email": {"enabled": True, **EMAIL}}).alerting)
     email = next(r for r in config["receivers"] if r["name"] == "email")["email_configs"][0]
     assert "auth_password_file" not in email and "auth_username" not in email
     assert email["require_tls"] is True
@@ -555,7 +556,7 @@ def test_secret_keys_are_the_files_receivers_read(stack: str) -> None:
     assert all(keys.values())
     files = {
         value.rsplit("/", 1)[-1]
-        for path, value in walk(render_alertmanager_config(stack_settings(stack)))
+        for path, value in walk(render_alertmanager_config(stack_settings(stack).alerting))
         if path.endswith("_file")
     }
     assert files == EXPECTED_SECRET_KEYS[stack]
@@ -563,7 +564,7 @@ def test_secret_keys_are_the_files_receivers_read(stack: str) -> None:
 
 def test_deployed_alertmanager_config_is_the_checked_one(rendered: Rendered) -> None:
     values = rendered.helm_values(KPS_RELEASE)
-    expected = render_alertmanager_config(stack_settings(rendered.stack))
+    expected = render_alertmanager_config(stack_settings(rendered.stack).alerting)
     path = rendered.dir / "alertmanager" / "alertmanager.yaml"
     done = amtool("check-config", str(path))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -617,12 +618,12 @@ def test_chart_pod_alerts_are_not_muted_by_a_node_outage_and_the_doc_says_so() -
     chart's pod alerts have none (Alertmanager cannot join them to kube_pod_info), so a dead node's pods
     still notify through them, and docs/alerting-routing.md must name each one."""
     from components.versions import KUBE_PROMETHEUS_STACK
-    from render.alertmanager import CHART_POD_ALERTS_WITHOUT_NODE
     from rules.shipped import KUBE_PROMETHEUS_STACK_ALERTS, KUBE_PROMETHEUS_STACK_VERSION
 
+    # The labels above were read at this chart version: a new pin must re-read them.
     assert KUBE_PROMETHEUS_STACK.version == KUBE_PROMETHEUS_STACK_VERSION == "88.5.3"
-    assert set(CHART_POD_ALERTS_WITHOUT_NODE) == set(CHART_POD_ALERT_LABELS) <= KUBE_PROMETHEUS_STACK_ALERTS
-    rules = render_alertmanager_config(stack_settings("prod"))["inhibit_rules"]
+    assert set(CHART_POD_ALERT_LABELS) <= KUBE_PROMETHEUS_STACK_ALERTS
+    rules = render_alertmanager_config(stack_settings("prod").alerting)["inhibit_rules"]
     node_down = {
         "alertname": "KubeNodeNotReady",
         "severity": "warning",

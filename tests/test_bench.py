@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from settings import parse_settings
+from components.platforms import parse_settings
 from tools.bench import (
     HEADER,
     SERVICE_COUNTS,

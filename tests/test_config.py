@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from settings import ConfigError, load_stack, parse_settings
+from components.platforms import load_stack, parse_settings
+from settings import ConfigError
 from settings.secrets import PLACEHOLDER_PREFIX
 from tests.harness import AZURE, STACKS
 from tools.stackfile import stack_sections

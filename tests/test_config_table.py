@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 import yaml
 
-from render.fluent_bit import MIN_BUFFER_LIMIT
-from settings import ConfigError, load_stack, parse_settings
+from components.platforms import load_stack, parse_settings
+from render.fluent_bit import MAX_CHUNKS_UP, TAIL_BUFFER_MAX
+from settings import ConfigError
 from settings.defaults import APP_CONTRACT_SERVICES
 from settings.document import read_stack_file
-from settings.model import MIN_LOG_BUFFER
+from settings.model import MIN_LOG_BUFFER, fluent_bit_bytes
 from tools.stackfile import ROOT, load_stack_document, sections_of, stack_sections
 
 STACK_OF = {"local": "local", "azure": "prod", "gcp": "prod-gcp", "oci": "prod-oci"}
@@ -144,8 +145,9 @@ BAD: list[tuple[str, tuple[tuple[str, Any], ...], str, str]] = [
     ("prod-oci", (("logging.auditRetentionDays", 10),), "logging.auditRetentionDays", ">= logging.retentionDays"),
     ("local", (("logging.bufferLimit", "32M"),), "logging.bufferLimit", f"at least {MIN_LOG_BUFFER}"),
     ("prod-oci", (("logging.bufferLimit", "2GB"),), "logging.bufferLimit", "such as 500M or 2G"),
-    ("prod", (("logging.clientSecretRotation", "rotate now"),), "logging.clientSecretRotation", "a short label"),
-    ("prod", (("logging.clientSecretValidityDays", 1000),), "logging.clientSecretValidityDays", "from 30 to 730"),
+    ("prod", (("azure.clientSecretRotation", "rotate now"),), "azure.clientSecretRotation", "a short label"),
+    ("prod", (("azure.clientSecretValidityDays", 1000),), "azure.clientSecretValidityDays", "from 30 to 730"),
+    ("prod", (("logging.clientSecretRotation", "2027-01"),), "logging.clientSecretRotation", "has moved to"),
     ("prod", (("alerting.receivers.email.to", "oncall"),), "alerting.receivers.email.to", "with a domain"),
     (
         "prod-gcp",
@@ -199,7 +201,13 @@ BAD: list[tuple[str, tuple[tuple[str, Any], ...], str, str]] = [
     ("prod", (("services", "frontend"),), "services", "a list, each an object with the keys name"),
     ("local", (("services[0].healthPath", "api/health"),), "services[0].healthPath", "a path starting with '/'"),
     ("prod-oci", (("services[1].kind", "backend"),), "services[1].kind", "one of frontend, api, worker"),
-    ("local", (("services[3].slo.window", "28d"),), "services[3].slo.window", "must be 30d"),
+    # The SLO window is not a key (the burn rates are tuned for 30 days): a stack file that still sets it is told.
+    (
+        "local",
+        (("services[3].slo.window", "30d"),),
+        "services[3].slo.window",
+        "is not a known key; allowed keys here: availability, latency, latencyThresholdSeconds",
+    ),
     ("local", (("services", [{"port": 8000}]),), "services[0].name", "a lowercase DNS label"),
     ("local", (("tracing.backend", "azure-monitor"),), "tracing.backend", "must be one of jaeger when cloud is local"),
     ("prod-oci", (("tracing.jaegerStorage", "memory"),), "tracing.jaegerStorage", "allowed: memory, badger"),
@@ -294,7 +302,7 @@ def test_a_misspelt_secret_name_is_suggested() -> None:
 VALID: list[tuple[str, tuple[tuple[str, Any], ...], str, Any]] = [
     ("prod", (("alerting.thresholds.errorRatePercent", "2.5"),), "alerting.thresholds.error_rate_percent", 2.5),
     ("local", (("tracing.samplingRate", "0.25"),), "tracing.sampling_rate", 0.25),
-    ("prod", (("logging.clientSecretRotation", 2),), "logging.client_secret_rotation", "2"),
+    ("prod", (("azure.clientSecretRotation", 2),), "azure.client_secret_rotation", "2"),
     ("prod-gcp", (("metrics.prometheus.replicas", "3"),), "metrics.prometheus.replicas", 3),
     ("local", (("alerting.receivers.slack.enabled", "true"),), "alerting.receivers.slack.enabled", True),
     (
@@ -353,8 +361,15 @@ def test_values_as_the_cli_writes_them_are_accepted(
     assert settings == expected and type(settings) is type(expected)
 
 
-def test_the_log_buffer_minimum_is_the_pipelines() -> None:
-    assert MIN_LOG_BUFFER == MIN_BUFFER_LIMIT
+# Fluent Bit (the pinned chart's app_version, components/versions.py) locks a filesystem chunk once its
+# content passes 2,048,000 bytes (FLB_INPUT_CHUNK_FS_MAX_SIZE); the append that crosses it is at most one
+# tail read (TAIL_BUFFER_MAX), and the file grows in 32 KiB steps.
+CHUNK_MAX_BYTES = 2_048_000 + int(TAIL_BUFFER_MAX.removesuffix("k")) * 1024 + 32 * 1024 + 4096
+
+
+def test_the_log_buffer_minimum_holds_every_chunk_eviction_cannot_touch() -> None:
+    """The chunk being written and one per flush in flight (`storage.max_chunks_up`)."""
+    assert fluent_bit_bytes(MIN_LOG_BUFFER) >= (MAX_CHUNKS_UP + 1) * CHUNK_MAX_BYTES
 
 
 # --- the stack file itself ------------------------------------------------------------------------------

@@ -13,15 +13,16 @@ import pytest
 import yaml
 
 from catalog.metrics import CONFLUENT_CLOUD, EXPORTED, KUBELET, REDPANDA_CLOUD, STRIMZI_KAFKA
+from components.platforms import parse_settings, platform_for
+from contracts import uids
 from dashboards import kafka as kafka_dashboard
-from dashboards import uids
-from dashboards.common import SERVICE_PODS
-from render.dashboards import DASHBOARD_LABEL, DASHBOARD_LABEL_VALUE, FOLDER_ANNOTATION, render_dashboards
-from render.log_datasources import LOGS_UID, LOKI_PLUGIN, logs_datasource_type
+from dashboards.common import SERVICE_PODS, DashboardSections
+from dashboards.registry import DASHBOARD_LABEL, DASHBOARD_LABEL_VALUE, FOLDER_ANNOTATION, render_dashboards
+from render.log_datasources import LOGS_UID, LOKI_PLUGIN
 from render.log_queries import logql_queries
-from rules import build_rule_groups
-from rules.model import any_of, pods_of
-from settings.loader import parse_settings
+from rules import RuleSections, build_rule_groups, slo
+from rules.model import Recording, any_of, pods_of
+from settings import StackSettings
 from settings.model import replace
 from tests.harness import Rendered
 from tools.stackfile import stack_sections
@@ -119,6 +120,14 @@ def queries(model: dict[str, Any]) -> list[tuple[str, str]]:
 
 def settings_of(stack: str) -> Any:
     return parse_settings(stack_sections(stack), stack)
+
+
+def dashboard_sections(settings: StackSettings) -> DashboardSections:
+    return DashboardSections.of(settings, platform_for(settings.cloud).logs_datasource_type)
+
+
+def rule_sections(settings: StackSettings) -> RuleSections:
+    return RuleSections.of(settings)
 
 
 # ---- what the render contains ------------------------------------------------------------------
@@ -270,7 +279,7 @@ def test_config_maps_carry_no_secret(rendered: Rendered) -> None:
 
 
 def test_folders_split_app_and_platform() -> None:
-    by_uid = {d.uid: d.folder for d in render_dashboards(settings_of("local"))}
+    by_uid = {d.uid: d.folder for d in render_dashboards(dashboard_sections(settings_of("local")))}
     assert {by_uid[uid] for uid in APP_DASHBOARDS} == {"Todo"}
     assert by_uid[uids.PIPELINE] == "Observability"
     assert by_uid[uids.LOGS] == "Todo", "the local stack runs Loki"
@@ -285,7 +294,8 @@ def test_logs_dashboard_exists_exactly_where_grafana_reads_loki(renders: dict[st
     assert True in seen.values() and False in seen.values(), "both kinds of stack are rendered"
     for stack, rendered in renders.items():
         datasource = grafana_logs_datasource(rendered)
-        assert logs_datasource_type(settings_of(stack)) == (datasource and datasource["type"]), stack
+        platform = platform_for(settings_of(stack).cloud)
+        assert platform.logs_datasource_type == (datasource and datasource["type"]), stack
         assert (uids.LOGS in dashboards_of(rendered)) == seen[stack], stack
 
 
@@ -339,22 +349,22 @@ def test_thresholds_come_from_the_alerting_config() -> None:
     thresholds = replace(settings.alerting.thresholds, error_rate_percent=2.0, consumer_lag_messages=1234)
     changed = replace(settings, alerting=replace(settings.alerting, thresholds=thresholds))
     for current, rate, lag in ((settings, 0.05, 5000), (changed, 0.02, 1234)):
-        models = {d.uid: d.model for d in render_dashboards(current)}
+        models = {d.uid: d.model for d in render_dashboards(dashboard_sections(current))}
         assert _critical_threshold(_panel(models[uids.OVERVIEW], "5xx error ratio")) == pytest.approx(rate)
         assert _critical_threshold(_panel(models[uids.KAFKA], "Lag in messages")) == lag
 
 
-def test_slo_panels_read_the_slo_recording_rules_over_the_configured_window() -> None:
-    settings = settings_of("prod")
-    services = [replace(s, slo=replace(s.slo, window="28d")) for s in settings.services]
-    for current, window in ((settings, "30d"), (replace(settings, services=services), "28d")):
-        overview = next(d.model for d in render_dashboards(current) if d.uid == uids.OVERVIEW)
-        budget = _panel(overview, f"Error budget left ({window})")["targets"][0]["expr"]
-        assert "sum_over_time(slo:sli_errors:rate5m{" in budget and f"[{window}]" in budget
-        assert "slo:error_budget:ratio" in budget
-        burn = _panel(overview, "Burn rate (1h)")
-        assert _critical_threshold(burn) == 14.4
-        assert "slo:sli_error:ratio_rate1h" in burn["targets"][0]["expr"]
+def test_slo_panels_read_the_slo_recording_rules_over_the_window_the_burn_rates_are_tuned_for() -> None:
+    overview = next(
+        d.model for d in render_dashboards(dashboard_sections(settings_of("prod"))) if d.uid == uids.OVERVIEW
+    )
+    budget = _panel(overview, "Error budget left (30d)")["targets"][0]["expr"]
+    assert slo.SLO_WINDOW == "30d"
+    assert "sum_over_time(slo:sli_errors:rate5m{" in budget and "[30d]" in budget
+    assert "slo:error_budget:ratio" in budget
+    burn = _panel(overview, "Burn rate (1h)")
+    assert _critical_threshold(burn) == 14.4
+    assert "slo:sli_error:ratio_rate1h" in burn["targets"][0]["expr"]
 
 
 def test_kafka_broker_panels_only_where_kafka_runs_on_strimzi(rendered: Rendered) -> None:
@@ -366,11 +376,12 @@ def test_kafka_broker_panels_only_where_kafka_runs_on_strimzi(rendered: Rendered
     assert {"kafka:consumergroup_lag:sum", "kafka:consumergroup_lag_seconds:estimate"} <= used
 
 
-# ---- seed §7: every broker metric has a panel, or a note says the vendor does not expose it --------
+# ---- docs/kafka.md's broker metrics: each has a panel, or a note says the vendor does not expose it ----
 
-# §7 item -> (word the "not exposed" note must contain, metrics of which a panel must read one, per view).
+# Broker metric (docs/kafka.md, "Broker metrics per mode") -> (word the "not exposed" note must contain,
+# metrics of which a panel must read one, per view).
 # None: the view has no such metric and its note must name the item.
-SECTION_7: dict[str, tuple[str, dict[str, set[str] | None]]] = {
+BROKER_METRICS: dict[str, tuple[str, dict[str, set[str] | None]]] = {
     "broker CPU": (
         "cpu",
         {
@@ -483,7 +494,7 @@ BROKER_VIEWS = [
 
 
 def kafka_model(settings: Any) -> dict[str, Any]:
-    return next(d.model for d in render_dashboards(settings) if d.uid == uids.KAFKA)
+    return next(d.model for d in render_dashboards(dashboard_sections(settings)) if d.uid == uids.KAFKA)
 
 
 def note_text(model: dict[str, Any]) -> str:
@@ -491,17 +502,22 @@ def note_text(model: dict[str, Any]) -> str:
 
 
 def recorded_by_rules(settings: Any) -> set[str]:
-    return {r.record for group in build_rule_groups(settings) for r in group.recordings}
+    return {
+        r.record
+        for group in build_rule_groups(rule_sections(settings))
+        for r in group.rules
+        if isinstance(r, Recording)
+    }
 
 
 @pytest.mark.parametrize(("view", "make_settings"), BROKER_VIEWS, ids=[v for v, _ in BROKER_VIEWS])
-def test_every_section_7_broker_metric_has_a_panel_or_a_note(view: str, make_settings: Any) -> None:
+def test_every_broker_metric_has_a_panel_or_a_note(view: str, make_settings: Any) -> None:
     settings = make_settings()
     model = kafka_model(settings)
     used = set().union(*(metric_names(expr) for _, expr in queries(model)))
     notes = note_text(model)
     missing = []
-    for item, (word, per_view) in SECTION_7.items():
+    for item, (word, per_view) in BROKER_METRICS.items():
         wanted = per_view[view]
         if wanted is None:
             if word not in notes:
@@ -603,7 +619,7 @@ def test_panels_read_recording_rules_where_they_exist(rendered: Rendered) -> Non
 def test_overview_red_panels_read_the_application_recordings() -> None:
     settings = settings_of("prod")
     window = settings.alerting.thresholds.error_rate_window
-    overview = next(d.model for d in render_dashboards(settings) if d.uid == uids.OVERVIEW)
+    overview = next(d.model for d in render_dashboards(dashboard_sections(settings)) if d.uid == uids.OVERVIEW)
     requests = _panel(overview, "Requests per second")["targets"][0]["expr"]
     errors = _panel(overview, "5xx error ratio")["targets"][0]["expr"]
     assert metric_names(requests) == {"service:http_requests:rate5m"}
@@ -636,7 +652,9 @@ def test_dashboard_and_rules_select_the_same_service_pods(pod: str, selected: bo
 
 
 def test_kubernetes_dashboard_selects_pods_with_the_shared_pattern() -> None:
-    kubernetes = next(d.model for d in render_dashboards(settings_of("local")) if d.uid == uids.KUBERNETES)
+    kubernetes = next(
+        d.model for d in render_dashboards(dashboard_sections(settings_of("local"))) if d.uid == uids.KUBERNETES
+    )
     pod_queries = [expr for _, expr in queries(kubernetes) if "pod=~" in expr]
     assert len(pod_queries) >= 5
     assert all(SERVICE_PODS in expr for expr in pod_queries)
@@ -650,8 +668,8 @@ def test_thanos_panels_only_with_long_term_storage(rendered: Rendered) -> None:
 
 
 def test_renders_are_identical_for_the_same_config() -> None:
-    first = [d.json() for d in render_dashboards(settings_of("prod"))]
-    second = [d.json() for d in render_dashboards(settings_of("prod"))]
+    first = [d.json() for d in render_dashboards(dashboard_sections(settings_of("prod")))]
+    second = [d.json() for d in render_dashboards(dashboard_sections(settings_of("prod")))]
     assert first == second
 
 

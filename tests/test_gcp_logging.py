@@ -13,14 +13,16 @@ import yaml
 from components.gcp.log_sink import (
     ALL_LOGS_VIEW,
     VIEW_ACCESSOR_ROLE,
+    LogBucket,
     audit_bucket_id,
     bucket_resource_options,
     log_buckets,
     log_scope_name,
     view_name,
 )
+from components.platforms import parse_settings
 from render.log_datasources import cloud_logging_datasource
-from settings import StackSettings, parse_settings
+from settings import StackSettings
 from tests.harness import Rendered, render_stack
 from tools.stackfile import stack_file, stack_sections
 
@@ -33,6 +35,10 @@ def gcp_settings(stack: str = "prod-gcp", **logging: Any) -> StackSettings:
     sections = stack_sections(stack)
     sections["logging"] = {**(sections.get("logging") or {}), **logging}
     return parse_settings(sections, stack)
+
+
+def buckets_of(settings: StackSettings) -> dict[str, LogBucket]:
+    return log_buckets(settings.logging, settings.cluster.name, settings.is_production)
 
 
 def grafana_reader(rendered: Rendered) -> str:
@@ -105,15 +111,15 @@ def test_bucket_descriptions_hold_no_retention(renders: dict[str, Rendered]) -> 
 
 
 def test_first_audit_generation_keeps_the_original_bucket_id() -> None:
-    buckets = log_buckets(gcp_settings())
+    buckets = buckets_of(gcp_settings())
     assert buckets["audit"].bucket_id == "todo-prod-gke-audit" == audit_bucket_id("todo-prod-gke", 1)
     assert buckets["audit"].resource_name("logging-gcp-sink") == "logging-gcp-sink-audit-bucket"
     assert buckets["logs"].bucket_id == "todo-prod-gke-logs"
 
 
 def test_a_new_audit_generation_is_a_new_bucket_and_resource() -> None:
-    first = log_buckets(gcp_settings())["audit"]
-    second = log_buckets(gcp_settings(auditBucketGeneration=2, auditRetentionDays=730))["audit"]
+    first = buckets_of(gcp_settings())["audit"]
+    second = buckets_of(gcp_settings(auditBucketGeneration=2, auditRetentionDays=730))["audit"]
     assert second.bucket_id == "todo-prod-gke-audit-g2" != first.bucket_id
     assert second.resource_name("x") != first.resource_name("x")
     assert second.retention_days == 730 and second.locked
@@ -136,7 +142,7 @@ def test_a_new_audit_generation_reroutes_the_audit_sink(tmp_path: Path) -> None:
 
 
 def test_a_locked_bucket_is_kept_when_it_leaves_the_program() -> None:
-    buckets = log_buckets(gcp_settings())
+    buckets = buckets_of(gcp_settings())
     audit, logs = buckets["audit"], buckets["logs"]
     assert audit.locked and not logs.locked
     opts = bucket_resource_options(audit, production=True)

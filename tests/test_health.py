@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from components.platforms import parse_settings
 from render.blackbox import MODULE, PORT, RELEASE_NAME
-from settings import parse_settings
 from tests.harness import Rendered
 from tools.stackfile import stack_sections
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from render.kafka_exporter import kafka_exporter_values, service_monitor_spec
+from components.platforms import parse_settings
+from render.kafka_exporter import kafka_exporter_values, service_monitor
 from render.kafka_scrape import strimzi_pod_monitors, vendor_metrics_username, vendor_scrape_config_spec
-from render.kafka_ui import jaas_config, kafka_ui_values, login_mode, secret_keys_needed
-from settings import ConfigError, parse_settings
+from render.kafka_ui import jaas_config, kafka_ui_values, login_mode
+from settings import ConfigError
 from settings.model import KafkaSaslSettings, StackSettings
 from tests.harness import PRODUCTION_STACKS, Rendered, render_stack
 from tools.stackfile import stack_file, stack_sections
@@ -56,7 +57,7 @@ def plain_env(values: dict[str, Any]) -> dict[str, str]:
 
 def test_login_form_with_generated_password_unless_oidc_is_configured() -> None:
     default = settings_of()
-    values = kafka_ui_values(default, "creds", {})
+    values = kafka_ui_values(default.kafka, False, "creds", {})
     assert login_mode(default.kafka) == "LOGIN_FORM"
     assert plain_env(values)["AUTH_TYPE"] == "LOGIN_FORM"
     assert values["envs"]["secretMappings"]["SPRING_SECURITY_USER_PASSWORD"] == {
@@ -65,7 +66,7 @@ def test_login_form_with_generated_password_unless_oidc_is_configured() -> None:
     }
 
     oidc = settings_of(kafka={"ui": {"oidcIssuerUrl": "https://login.example.com/realms/todo", "oidcClientId": "ui"}})
-    values = kafka_ui_values(oidc, "creds", {})
+    values = kafka_ui_values(oidc.kafka, False, "creds", {})
     env = plain_env(values)
     assert env["AUTH_TYPE"] == "OAUTH2"
     assert env["AUTH_OAUTH2_CLIENT_OIDC_ISSUERURI"] == "https://login.example.com/realms/todo"
@@ -76,21 +77,22 @@ def test_login_form_with_generated_password_unless_oidc_is_configured() -> None:
 
 def test_ui_values_carry_no_credential_and_no_configmap_config() -> None:
     settings = settings_of(kafka=MANAGED_KAFKA)
-    values = kafka_ui_values(settings, "creds", {})
+    values = kafka_ui_values(settings.kafka, False, "creds", {})
     env = plain_env(values)
     assert not [name for name in env if any(word in name for word in ("PASSWORD", "SECRET", "JAAS"))]
     assert set(values["envs"]) == {"secretMappings"}, "envs.secret/envs.config would put values in Helm"
     assert "yamlApplicationConfig" not in values and "existingConfigMap" not in values
     assert env["KAFKA_CLUSTERS_0_PROPERTIES_SECURITY_PROTOCOL"] == "SASL_SSL"
     assert env["KAFKA_CLUSTERS_0_PROPERTIES_SASL_MECHANISM"] == "SCRAM-SHA-256"
-    assert secret_keys_needed(settings) == ["login-password", "sasl-jaas-config"]
+    secret_keys = {mapping["keyName"] for mapping in values["envs"]["secretMappings"].values()}
+    assert secret_keys == {"login-password", "sasl-jaas-config"}
 
 
 def test_ui_is_read_only_in_production_and_cluster_ip_without_ingress() -> None:
     development = settings_of(kafka={"ui": {"readOnly": False}})
-    assert plain_env(kafka_ui_values(development, "c", {}))["KAFKA_CLUSTERS_0_READONLY"] == "false"
-    production = parse_settings(stack_sections("prod-oci"), "prod-oci")
-    values = kafka_ui_values(production, "c", {})
+    assert plain_env(kafka_ui_values(development.kafka, False, "c", {}))["KAFKA_CLUSTERS_0_READONLY"] == "false"
+    # A production stack is read-only even if its `readOnly` were false (validation refuses that today).
+    values = kafka_ui_values(development.kafka, True, "c", {})
     assert plain_env(values)["KAFKA_CLUSTERS_0_READONLY"] == "true"
     assert values["service"]["type"] == "ClusterIP"
     assert values["ingress"] == {"enabled": False}
@@ -98,7 +100,7 @@ def test_ui_is_read_only_in_production_and_cluster_ip_without_ingress() -> None:
 
 def test_ingress_only_with_tls() -> None:
     settings = settings_of(kafka={"ui": {"ingressHost": "kafka.example.com", "ingressTlsSecret": "kafka-tls"}})
-    ingress = kafka_ui_values(settings, "c", {})["ingress"]
+    ingress = kafka_ui_values(settings.kafka, False, "c", {})["ingress"]
     assert ingress["enabled"] is True and ingress["host"] == "kafka.example.com"
     assert ingress["tls"] == {"enabled": True, "secretName": "kafka-tls"}
 
@@ -126,14 +128,18 @@ def test_exporter_sasl_and_tls_come_from_config_and_a_secret() -> None:
     assert values["prometheus"]["serviceMonitor"]["enabled"] is False
     plain = kafka_exporter_values(settings_of().kafka, "unused", {})
     assert plain["sasl"] == {"enabled": False} and plain["tls"] == {"enabled": False}
-    monitor = service_monitor_spec("kafka-exporter", "monitoring", "30s")
-    assert monitor["selector"]["matchLabels"] == {"app": "prometheus-kafka-exporter", "release": "kafka-exporter"}
-    assert monitor["endpoints"][0]["port"] == "exporter-port"
+    monitor = service_monitor("kafka-exporter", "monitoring", "30s")
+    assert (monitor.kind, monitor.name, monitor.namespace) == ("ServiceMonitor", "kafka-exporter", "monitoring")
+    assert monitor.spec["selector"]["matchLabels"] == {"app": "prometheus-kafka-exporter", "release": "kafka-exporter"}
+    assert monitor.spec["namespaceSelector"] == {"matchNames": ["monitoring"]}
+    assert monitor.spec["endpoints"][0]["port"] == "exporter-port"
 
 
 def test_strimzi_pod_monitors_select_the_cluster_by_component() -> None:
     kafka = settings_of().kafka
-    monitors = {m.suffix: m.spec for m in strimzi_pod_monitors(kafka, "30s")}
+    manifests = strimzi_pod_monitors(kafka, "30s", "kafka", "monitoring")
+    assert {(m.kind, m.namespace) for m in manifests} == {("PodMonitor", "monitoring")}
+    monitors = {m.name.removeprefix("kafka-"): m.spec for m in manifests}
     assert set(monitors) == {"kafka-nodes", "entity-operator"}
     nodes = monitors["kafka-nodes"]
     assert nodes["selector"]["matchLabels"] == {
@@ -148,8 +154,8 @@ def test_strimzi_pod_monitors_select_the_cluster_by_component() -> None:
         "healthcheck-uo",
     ]
     with_exporter = settings_of(kafka={"strimziKafkaExporter": True}).kafka
-    suffixes = [m.suffix for m in strimzi_pod_monitors(with_exporter, "30s")]
-    assert "strimzi-kafka-exporter" in suffixes
+    names = [m.name for m in strimzi_pod_monitors(with_exporter, "30s", "kafka", "monitoring")]
+    assert "kafka-strimzi-kafka-exporter" in names
 
 
 def test_vendor_scrape_config_reads_basic_auth_from_a_secret() -> None:

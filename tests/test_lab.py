@@ -114,7 +114,7 @@ def test_a_healthy_day_fires_nothing_but_the_watchdog(lab: Lab) -> None:
 def test_lab_copies_scale_time_and_leave_routing_and_the_render_alone(tmp_path: Path) -> None:
     assert [scaled(d) for d in ("0s", "30s", "2m", "5m", "15m", "4h")] == ["0s", "1s", "2s", "5s", "15s", "240s"]
     assert scaled("1h", LAB_MAX_FOR_SECONDS) == "10s"
-    rendered = render_alertmanager_config(stack_settings(STACK))
+    rendered = render_alertmanager_config(stack_settings(STACK).alerting)
     pristine = copy.deepcopy(rendered)
     lab_config = lab_alertmanager_config(rendered, lambda r: f"http://127.0.0.1:1/{r}", 2525, tmp_path)
     assert rendered == pristine

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from settings import ConfigError, parse_settings
+from components.platforms import parse_settings
+from components.versions import FLUENT_BIT
+from settings import ConfigError
 from settings.secrets import PLACEHOLDER_PREFIX
 from tests.harness import AZURE, PRODUCTION_STACKS, Rendered
 from tools.mocks import COMPUTED_OUTPUTS
@@ -193,7 +195,7 @@ def test_fluent_bit_is_scraped_and_probed(rendered: Rendered) -> None:
     values = rendered.helm_values("fluent-bit")
     assert values["kind"] == "DaemonSet" and values["resources"]["limits"]["memory"]
     release = rendered.releases()["fluent-bit"]["inputs"]
-    assert (release["chart"], release["version"]) == ("fluent-bit", "0.58.1")
+    assert (release["chart"], release["version"]) == (FLUENT_BIT.chart, FLUENT_BIT.version)
 
 
 def test_grafana_gets_a_logs_datasource(rendered: Rendered) -> None:
@@ -522,7 +524,7 @@ def test_azure_client_secrets_expire_and_rotate_with_restarts(renders: dict[str,
     for password in passwords:
         inputs = password["inputs"]
         assert inputs.get("endDate") or inputs.get("endDateRelative"), "a secret without an end date expires silently"
-        # A fixed end date: 365 days (clientSecretValidityDays) after the prod stack's rotation date
+        # A fixed end date: 365 days (azure.clientSecretValidityDays) after the prod stack's rotation date
         # (tests/test_azure_identity.py); the deprecated end_date_relative is not used.
         assert inputs["endDate"] == "2027-12-01T00:00:00Z" and "endDateRelative" not in inputs
         assert inputs["rotateWhenChanged"] == {"rotation": "2026-12"}
@@ -581,10 +583,149 @@ def test_azure_audit_table_is_interactive_for_90_days_then_archived(renders: dic
     assert audit_retention(90, 4000) == (90, 4000)
 
 
+# --- Grafana's one cloud identity (issue #19): built once by the platform, granted read by the log sink ------
+
+IDENTITY_TYPES = {
+    "prod": "todo-observability:grafana:AzureGrafanaIdentity",
+    "prod-gcp": "todo-observability:grafana:GcpGrafanaIdentity",
+}
+# What each identity holds: the resources the log sink created before issue #19, under the same names.
+IDENTITY_RESOURCES = {
+    "prod": {
+        "logging-azure-sink-grafana-reader-app",
+        "logging-azure-sink-grafana-reader-sp",
+        "logging-azure-sink-grafana-reader-password",
+        "logging-azure-sink-grafana-reader-secret",
+    },
+    "prod-gcp": {"logging-gcp-sink-grafana-reader", "logging-gcp-sink-grafana-reader-workload-identity"},
+}
+
+
+@pytest.mark.parametrize("stack", sorted(IDENTITY_TYPES))
+def test_grafana_identity_is_its_own_component_and_the_sink_only_grants_it(
+    renders: dict[str, Rendered], stack: str
+) -> None:
+    rendered = renders[stack]
+    (identity,) = rendered.of_type(IDENTITY_TYPES[stack])
+    assert identity["parent"] is None, "a top-level component, given to logging and tracing"
+    owner = f"{identity['type']}::{identity['name']}"
+    assert {r["name"] for r in rendered.resources if r["parent"] == owner} == IDENTITY_RESOURCES[stack]
+    sink = next(
+        r for r in rendered.resources if r["type"].startswith("todo-observability:logging:") and "Sink" in r["type"]
+    )
+    grants = {r["name"] for r in rendered.resources if r["parent"] == f"{sink['type']}::{sink['name']}"}
+    assert any("grafana-reader" in name for name in grants), "the sink grants Grafana read on the logs"
+    assert not grants & IDENTITY_RESOURCES[stack]
+
+
+def test_platforms_without_a_cloud_reader_build_no_grafana_identity(renders: dict[str, Rendered]) -> None:
+    for stack in ("local", "prod-oci"):
+        assert not [r for r in renders[stack].resources if r["type"].startswith("todo-observability:grafana:")]
+
+
+# Runs a stack's program in-process and prints, for each resource, the former parents its aliases name
+# (providers' own aliases name other types, not parents), and the URN of every component.
+ALIAS_PROBE = """
+import json, sys
+import tools.pulumi_internals as internals
+from tools.render import render
+
+aliased = {}
+register = internals.RecordingMockMonitor.RegisterResource
+
+def recording(self, request):
+    aliased[request.name] = [a.spec.parentUrn for a in request.aliases if a.spec.parentUrn]
+    return register(self, request)
+
+internals.RecordingMockMonitor.RegisterResource = recording
+result = render(sys.argv[1])
+components = {r.urn: r.name for r in result.registrations if not r.custom}
+print(json.dumps({"aliased": aliased, "components": components}))
+"""
+
+
+@pytest.mark.parametrize("stack", sorted(IDENTITY_TYPES))
+def test_moved_identity_resources_alias_the_sink_they_were_created_under(stack: str) -> None:
+    """`pulumi up` moves them instead of replacing them (a new app registration or service account
+    would mean a new client id or email): each names the log sink, where stacks hold them, as its
+    former parent."""
+    import json
+    import subprocess
+    import sys
+
+    from tools.stackfile import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", ALIAS_PROBE, stack], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    sink_name = {"prod": "logging-azure-sink", "prod-gcp": "logging-gcp-sink"}[stack]
+    (sink_urn,) = [urn for urn, name in probe["components"].items() if name == sink_name]
+    assert "::todo-observability:logging:LoggingPipeline$" in sink_urn
+    for name in IDENTITY_RESOURCES[stack]:
+        assert probe["aliased"][name] == [sink_urn], name
+    assert probe["aliased"][f"{sink_name}-workspace" if stack == "prod" else f"{sink_name}-writer"] == []
+
+
+def test_logging_args_carry_sections_not_the_whole_config() -> None:
+    from dataclasses import fields
+
+    from components.azure.grafana_identity import AzureGrafanaIdentityArgs
+    from components.gcp.grafana_identity import GcpGrafanaIdentityArgs
+    from components.grafana_identity import GrafanaIdentityArgs
+    from components.log_sink import LogSinkArgs
+    from components.logging import LoggingPipelineArgs
+
+    for args in (
+        LoggingPipelineArgs,
+        LogSinkArgs,
+        GrafanaIdentityArgs,
+        AzureGrafanaIdentityArgs,
+        GcpGrafanaIdentityArgs,
+    ):
+        annotations = {f.name: str(f.type) for f in fields(args)}
+        assert not [name for name, kind in annotations.items() if "StackSettings" in kind], args.__name__
+
+
+def test_logging_components_inherit_providers_and_build_monitors_one_way() -> None:
+    """Children get the cloud's provider from the component's `providers=` option (one named exception:
+    OCI's home region for IAM), and Fluent Bit's ServiceMonitor comes from the shared monitor builder."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "components"
+    modules = [root / "logging.py", root / "log_sink.py", root / "grafana_identity.py"]
+    modules += [*root.glob("*/log_sink.py"), *root.glob("*/grafana_identity.py"), root / "azure/app_registration.py"]
+    for module in modules:
+        text = module.read_text()
+        assert "k8s_opts" not in text and "CustomResource(" not in text, module.name
+        explicit = re.findall(r"provider=([\w.]+)", text)
+        assert explicit in ([], ["args.cloud_providers.identity"]), (module, explicit)
+
+
+def test_the_pipeline_says_which_outputs_it_registers() -> None:
+    import ast
+    import inspect
+
+    from components.logging import LoggingPipeline
+
+    source = inspect.getsource(LoggingPipeline)
+    registered = next(
+        node.args[0]
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "register_outputs"
+    )
+    assert isinstance(registered, ast.Dict)
+    keys = {k.value for k in registered.keys if isinstance(k, ast.Constant)}
+    doc = " ".join((inspect.getdoc(LoggingPipeline) or "").split())
+    claimed = set(re.findall(r"`(\w+)`", doc.split("Registered output", 1)[1])) if "Registered output" in doc else set()
+    assert claimed == keys == {"release"}
+
+
 def test_merging_grafana_inputs_refuses_two_identities() -> None:
     import pulumi
 
-    from components.metrics_inputs import GrafanaInputs, merge_grafana_inputs
+    from contracts.inputs import GrafanaInputs, merge_grafana_inputs
 
     key = "iam.gke.io/gcp-service-account"
     email = pulumi.Output.from_input("reader@p.iam.gserviceaccount.com")
@@ -675,8 +816,6 @@ def with_oci(**oci: Any) -> dict[str, Any]:
         (with_oci(logUploadUserId="ocid1.group.oc1..g"), "todo-observability:oci.logUploadUserId must be a user OCID"),
         (with_oci(logUploadKeyFingerprint="abcd"), "todo-observability:oci.logUploadKeyFingerprint must be"),
         (with_oci(logUploadGroup="a b"), "todo-observability:oci.logUploadGroup must be an IAM group name"),
-        (with_logging(AZURE, clientSecretValidityDays=1000), "todo-observability:logging.clientSecretValidityDays"),
-        (with_logging(AZURE, clientSecretRotation="no spaces"), "todo-observability:logging.clientSecretRotation"),
         (
             with_logging(AZURE, interactiveAuditRetentionDays=1000),
             "todo-observability:logging.interactiveAuditRetentionDays",

@@ -15,6 +15,12 @@ from components.versions import LOKI
 from render.loki import render_loki_values
 from tools.stackfile import stack_settings
 
+
+def local_loki_values() -> dict[str, Any]:
+    settings = stack_settings("local")
+    return render_loki_values(settings.logging, settings.cluster.storage_class)
+
+
 # loki 18.11.0 values.yaml: the defaults of every key templates/validate.yaml reads.
 CHART_DEFAULTS: dict[str, Any] = {
     "deploymentMode": "Monolithic",
@@ -140,12 +146,12 @@ def test_the_restated_checks_catch_what_the_chart_refuses() -> None:
 
 
 def test_local_loki_values_pass_the_charts_validation() -> None:
-    values = render_loki_values(stack_settings("local"))
+    values = local_loki_values()
     assert validate(merged(CHART_DEFAULTS, values)) == []
 
 
 def test_local_loki_is_one_monolithic_replica_and_nothing_else() -> None:
-    values = merged(CHART_DEFAULTS, render_loki_values(stack_settings("local")))
+    values = merged(CHART_DEFAULTS, local_loki_values())
     assert values["deploymentMode"] == "Monolithic"
     assert values["singleBinary"]["replicas"] == 1
     assert {name: go_int(values[name]["replicas"]) for name in SCALABLE + DISTRIBUTED} == dict.fromkeys(
@@ -155,6 +161,6 @@ def test_local_loki_is_one_monolithic_replica_and_nothing_else() -> None:
 
 @pytest.mark.parametrize("component", SCALABLE)
 def test_a_scalable_replica_next_to_the_single_binary_is_refused(component: str) -> None:
-    values = render_loki_values(stack_settings("local"))
+    values = local_loki_values()
     values[component] = {"replicas": 1}
     assert validate(merged(CHART_DEFAULTS, values))

@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from catalog.metrics import DAPR_SIDECAR
-from components.metrics_inputs import AlertmanagerInputs, GrafanaInputs, ThanosSidecarInputs
+from components.platforms import parse_settings
 from components.versions import KUBE_PROMETHEUS_STACK, PROMETHEUS_OPERATOR_CRDS
+from contracts.inputs import AlertmanagerInputs, GrafanaInputs, ThanosSidecarInputs
 from render.kube_prometheus_stack import (
     DASHBOARD_FOLDER_ANNOTATION,
     DASHBOARD_LABEL,
@@ -25,8 +26,10 @@ from render.kube_prometheus_stack import (
     prometheus_service_name,
     render_kube_prometheus_stack_values,
 )
-from render.monitors import scrape_targets
-from settings import ConfigError, StackSettings, parse_settings
+from render.monitors import MonitorManifest, monitor, scrape_targets
+from render.resources import resource_requirements
+from settings import ConfigError, StackSettings
+from settings.model import ResourceSettings
 from settings.secrets import PLACEHOLDER_PREFIX
 from tests.harness import AZURE, PRODUCTION_STACKS, Rendered, render_stack
 from tools.stackfile import stack_file
@@ -37,6 +40,13 @@ MONITOR_TYPES = ("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "kubernet
 STORAGE_CLASS = {"local": "standard", "prod": "managed-csi-premium", "prod-gcp": "premium-rwo", "prod-oci": "oci-bv"}
 
 LOCAL: dict[str, Any] = {"environment": "development", "cloud": "local"}
+
+
+def kps_values(settings: StackSettings, **inputs: Any) -> dict[str, Any]:
+    """kube-prometheus-stack's values as the metrics capability renders them for `settings`."""
+    return render_kube_prometheus_stack_values(
+        settings.metrics, settings.grafana, settings.cluster.name, settings.environment, settings.context(), **inputs
+    )
 
 
 def settings_of(base: dict[str, Any], **sections: Any) -> StackSettings:
@@ -198,6 +208,47 @@ def test_a_stack_grafana_password_is_used_and_stays_secret(tmp_path: Path) -> No
 # --- monitors ---------------------------------------------------------------------------------
 
 
+def targets_of(settings: StackSettings) -> list[MonitorManifest]:
+    return scrape_targets(settings.services, settings.application_namespaces, settings.metrics, settings.kafka)
+
+
+def test_the_monitor_builder_names_endpoints_by_kind_and_limits_samples_only_when_asked() -> None:
+    endpoints = [{"port": "http", "path": "/metrics"}]
+    service = monitor("ServiceMonitor", "m", "monitoring", "c", {"app": "a"}, ["todo"], endpoints)
+    assert service.spec == {
+        "selector": {"matchLabels": {"app": "a"}},
+        "namespaceSelector": {"matchNames": ["todo"]},
+        "endpoints": endpoints,
+    }
+    pod = monitor("PodMonitor", "m", "monitoring", "c", {"app": "a"}, ["todo"], endpoints, sample_limit=10)
+    assert pod.spec["podMetricsEndpoints"] == endpoints and "endpoints" not in pod.spec
+    assert pod.spec["sampleLimit"] == 10
+    assert (pod.kind, pod.name, pod.namespace, pod.component) == ("PodMonitor", "m", "monitoring", "c")
+
+
+def test_monitor_specs_are_built_in_one_place() -> None:
+    """ServiceMonitors and PodMonitors come from render.monitors.monitor (resources from
+    components.monitors.monitor_resource): no other module spells a monitor's spec keys."""
+    root = Path(__file__).resolve().parent.parent
+    builder = root / "render" / "monitors.py"
+    spelled = [
+        path.relative_to(root).as_posix()
+        for folder in ("components", "render", "contracts", "rules", "dashboards")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path != builder and re.search(r'"(podMetricsEndpoints|namespaceSelector)"', path.read_text())
+    ]
+    assert spelled == []
+
+
+def test_one_resource_requirements_builder_leaves_out_empty_values() -> None:
+    resources = ResourceSettings(cpu_request="100m", memory_request="", cpu_limit="", memory_limit="512Mi")
+    assert resource_requirements(resources) == {"requests": {"cpu": "100m"}, "limits": {"memory": "512Mi"}}
+    prometheus = settings_of(LOCAL).metrics.prometheus
+    assert kps_values(settings_of(LOCAL))["prometheus"]["prometheusSpec"]["resources"] == resource_requirements(
+        prometheus.resources
+    )
+
+
 def test_a_service_monitor_for_each_service_that_exposes_metrics(rendered: Rendered) -> None:
     found = monitors(rendered)
     expected = ["chat-api", "notification-service", "recurring-task-service", "audit-service", "websocket-service"]
@@ -243,9 +294,10 @@ def test_sidecar_relabelling_keeps_exactly_the_catalogued_dapr_series(renders: d
 def test_zookeeper_and_schema_registry_only_where_configured(rendered: Rendered) -> None:
     assert not {"kafka-zookeeper", "schema-registry"} & set(monitors(rendered)), "no stack file enables them"
     kraft = settings_of(LOCAL)
-    assert not {m.name for m in scrape_targets(kraft)} & {"kafka-zookeeper", "schema-registry"}
+    assert not {m.name for m in targets_of(kraft)} & {"kafka-zookeeper", "schema-registry"}
     with_both = settings_of(LOCAL, kafka={"zookeeper": True, "schemaRegistry": True})
-    by_name = {m.name: m for m in scrape_targets(with_both)}
+    by_name = {m.name: m for m in targets_of(with_both)}
+    assert {m.namespace for m in by_name.values()} == {"monitoring"}
     zookeeper = by_name["kafka-zookeeper"].spec
     assert zookeeper["selector"]["matchLabels"]["strimzi.io/name"] == "todo-kafka-zookeeper"
     assert zookeeper["podMetricsEndpoints"][0]["port"] == "tcp-prometheus"
@@ -270,7 +322,7 @@ def test_thanos_sidecar_fragment_is_wired_by_secret_name() -> None:
         pod_labels={"azure.workload.identity/use": "true"},
         query_url="http://thanos-query.monitoring.svc:9090",
     )
-    values = render_kube_prometheus_stack_values(settings_of(AZURE), thanos=thanos)
+    values = kps_values(settings_of(AZURE), thanos=thanos)
     prometheus = values["prometheus"]
     assert prometheus["prometheusSpec"]["thanos"]["objectStorageConfig"] == {
         "existingSecret": {"name": "thanos-objstore", "key": "objstore.yaml"}
@@ -279,7 +331,7 @@ def test_thanos_sidecar_fragment_is_wired_by_secret_name() -> None:
     assert prometheus["serviceAccount"] == {"annotations": {"azure.workload.identity/client-id": "abc"}}
     assert prometheus["thanosService"] == {"enabled": True}
     assert values["grafana"]["sidecar"]["datasources"]["url"] == "http://thanos-query.monitoring.svc:9090"
-    without = render_kube_prometheus_stack_values(settings_of(AZURE))
+    without = kps_values(settings_of(AZURE))
     assert "thanos" not in without["prometheus"]["prometheusSpec"]
     assert "url" not in without["grafana"]["sidecar"]["datasources"]
 
@@ -292,7 +344,7 @@ def test_grafana_fragment_adds_datasources_and_env_secrets() -> None:
         plugins=["googlecloud-logging-datasource"],
         service_account_annotations={"iam.gke.io/gcp-service-account": "grafana@p.iam.gserviceaccount.com"},
     )
-    values = render_kube_prometheus_stack_values(settings_of(LOCAL), grafana=contributed)
+    values = kps_values(settings_of(LOCAL), grafana=contributed)
     grafana = values["grafana"]
     assert grafana["plugins"] == ["googlecloud-logging-datasource"]
     assert grafana["serviceAccount"] == {
@@ -302,13 +354,13 @@ def test_grafana_fragment_adds_datasources_and_env_secrets() -> None:
     assert grafana["envFromSecrets"] == [{"name": "grafana-datasource-creds"}]
     assert grafana["sidecar"]["datasources"]["isDefaultDatasource"] is True
     other_default = {**loki, "isDefault": True}
-    values = render_kube_prometheus_stack_values(settings_of(LOCAL), grafana=GrafanaInputs(datasources=[other_default]))
+    values = kps_values(settings_of(LOCAL), grafana=GrafanaInputs(datasources=[other_default]))
     assert values["grafana"]["sidecar"]["datasources"]["isDefaultDatasource"] is False, "one default only"
     assert "serviceAccount" not in values["grafana"] and values["grafana"]["plugins"] == []
 
 
 def test_alertmanager_without_alerting_sends_nowhere_and_mounts_nothing() -> None:
-    values = render_kube_prometheus_stack_values(settings_of(LOCAL))["alertmanager"]
+    values = kps_values(settings_of(LOCAL))["alertmanager"]
     assert values["config"]["route"]["receiver"] == "null"
     assert values["config"]["receivers"] == [{"name": "null"}]
     assert values["alertmanagerSpec"]["secrets"] == []
@@ -317,7 +369,7 @@ def test_alertmanager_without_alerting_sends_nowhere_and_mounts_nothing() -> Non
 def test_alertmanager_fragment_is_completed_so_chart_defaults_cannot_leak_in() -> None:
     config = {"route": {"receiver": "pagerduty", "group_by": ["alertname"]}, "receivers": [{"name": "pagerduty"}]}
     inputs = AlertmanagerInputs(config=config, secret_names=["todo-alertmanager-receivers"])
-    values = render_kube_prometheus_stack_values(settings_of(AZURE), alertmanager=inputs)["alertmanager"]
+    values = kps_values(settings_of(AZURE), alertmanager=inputs)["alertmanager"]
     assert values["alertmanagerSpec"]["secrets"] == ["todo-alertmanager-receivers"]
     route = values["config"]["route"]
     assert route["routes"] == [] and route["group_by"] == ["alertname"] and route["repeat_interval"] == "4h"

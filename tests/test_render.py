@@ -12,6 +12,7 @@ import pytest
 import yaml
 from pulumi.runtime import rpc
 
+from components.versions import PROMETHEUS_OPERATOR_CRDS
 from settings.secrets import PLACEHOLDER_PREFIX
 from tests.harness import PRODUCTION_STACKS, STACKS, Rendered, render_all, render_stack
 from tools.artifacts import to_yaml
@@ -190,8 +191,9 @@ def test_development_stacks_stay_destroyable(renders: dict[str, Rendered]) -> No
 def test_crds_survive_an_uninstall_or_replacement_in_every_stack(rendered: Rendered) -> None:
     """Deleting a CRD deletes every object of its kind (Prometheus, Alertmanager, monitors, rules)."""
     release = rendered.releases()["prometheus-operator-crds"]["inputs"]
-    # `crds.annotations` is the key of prometheus-operator-crds 31.0.1 (values.yaml, `crds` subchart).
-    assert (release["chart"], release["version"]) == ("prometheus-operator-crds", "31.0.1")
+    assert (release["chart"], release["version"]) == (PROMETHEUS_OPERATOR_CRDS.chart, PROMETHEUS_OPERATOR_CRDS.version)
+    # The chart version `crds.annotations` was read at (values.yaml, `crds` subchart): a new pin must re-read it.
+    assert PROMETHEUS_OPERATOR_CRDS.version == "31.0.1"
     values = rendered.helm_values("prometheus-operator-crds")
     assert values["crds"]["annotations"] == {"helm.sh/resource-policy": "keep"}
 

@@ -3,8 +3,8 @@ selected by the Prometheus that kube-prometheus-stack creates from the rendered 
 created the object.
 
 The Prometheus spec is derived from the values as the chart's templates/prometheus/prometheus.yaml
-(88.5.3) does: a non-empty `<kind>Selector` is used as given; otherwise, while
-`<kind>SelectorNilUsesHelmValues` is true (its default), `release: <release name>`; otherwise `{}`.
+(at the pinned version, components/versions.py) does: a non-empty `<kind>Selector` is used as given;
+otherwise, while `<kind>SelectorNilUsesHelmValues` is true (its default), `release: <release name>`; otherwise `{}`.
 A non-empty `<kind>NamespaceSelector` is used as given, otherwise `{}`, which the operator reads as
 every namespace. Label selectors follow Kubernetes: all matchLabels and all matchExpressions.
 """
@@ -94,8 +94,9 @@ def unselected(rendered: Rendered) -> list[str]:
 
 # Monitors that charts create from their values: (chart, kind, path to the monitor's values, the key
 # that switches it on, the key whose labels the chart puts on it). Checked against the charts'
-# templates: prometheus-blackbox-exporter 11.17.2 templates/selfservicemonitor.yaml and stevehipwell
-# thanos 1.24.1 templates/<component>/servicemonitor.yaml (both in the release's namespace).
+# templates at the pinned versions (components/versions.py): prometheus-blackbox-exporter
+# templates/selfservicemonitor.yaml and stevehipwell thanos templates/<component>/servicemonitor.yaml (both in
+# the release's namespace).
 # kube-prometheus-stack's own monitors carry `release: <release>` from the chart itself.
 CHART_MONITORS: dict[str, list[tuple[str, tuple[str, ...], str, str]]] = {
     "prometheus-blackbox-exporter": [("ServiceMonitor", ("serviceMonitor", "selfMonitor"), "enabled", "labels")],

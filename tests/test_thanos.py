@@ -3,12 +3,20 @@ identity binding of every service account that touches the bucket, compactor ret
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import re
+import typing
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from components.azure.thanos_storage import account_name
+from components.long_term_storage import BucketAccessArgs, BucketConfig, LongTermStorageArgs
+from components.platforms import PLATFORMS, parse_settings, platform_for
+from components.versions import THANOS
 from render.kube_prometheus_stack import fullname
 from render.thanos import (
     OBJSTORE_FIELDS,
@@ -16,17 +24,13 @@ from render.thanos import (
     OBJSTORE_SECRET_KEY,
     OBJSTORE_SECRET_NAME,
     OCI_PROVIDERS,
-    PROMETHEUS_REPLICA_LABEL,
-    bucket_name,
     bucket_service_accounts,
     chart_values,
     compactor_retention_args,
-    objstore_config,
     prometheus_service_account,
     sidecar_discovery_endpoint,
 )
-from settings import ConfigError, parse_settings
-from settings.model import replace
+from settings import ConfigError, StackSettings
 from tests.harness import PRODUCTION_STACKS, Rendered, render_stack
 from tools.extract.thanos import mask_objstore
 from tools.stackfile import stack_file
@@ -86,6 +90,12 @@ def settings_for(cloud: str, long_term: dict[str, Any] | None = None) -> Any:
     return parse_settings(raw, f"test-{cloud}")
 
 
+def bucket_config(settings: StackSettings) -> BucketConfig:
+    """What __main__.py hands the stack's platform for its bucket."""
+    platform = platform_for(settings.cloud)
+    return BucketConfig(settings.metrics.long_term, settings.cluster, platform.section(settings), settings.context())
+
+
 def release_values(rendered: Rendered) -> dict[str, Any]:
     return rendered.helm_values(THANOS_RELEASE)
 
@@ -100,7 +110,7 @@ def unmasked_objstore(rendered: Rendered) -> dict[str, Any]:
 @pytest.mark.parametrize("cloud", ["azure", "gcp", "oci", "local"])
 def test_objstore_uses_only_fields_the_type_accepts(cloud: str) -> None:
     long_term = {"inClusterObjectStore": True, "enabled": True} if cloud == "local" else {}
-    config = objstore_config(settings_for(cloud, long_term), "k")
+    config = platform_for(cloud).objstore_config(bucket_config(settings_for(cloud, long_term)), "k")
     assert set(config) == {"type", "config"}
     unknown = set(config["config"]) - OBJSTORE_FIELDS[config["type"]]
     assert unknown == set(), f"{cloud}: objstore {config['type']} does not accept {sorted(unknown)}"
@@ -197,18 +207,20 @@ def test_compactor_retention_flags_match_config(renders: dict[str, Rendered], st
 
 def test_retention_flags_follow_a_changed_config() -> None:
     settings = settings_for("gcp", {"rawRetention": "14d", "fiveMinuteRetention": "90d", "oneHourRetention": "1y"})
-    assert compactor_retention_args(settings) == [
+    long_term = settings.metrics.long_term
+    assert compactor_retention_args(long_term) == [
         "--retention.resolution-raw=14d",
         "--retention.resolution-5m=90d",
         "--retention.resolution-1h=1y",
     ]
-    values = chart_values(settings, {}, {}, {})
-    assert values["compact"]["extraArgs"] == compactor_retention_args(settings)
+    values = chart_values(long_term, settings.context(), {}, {}, {})
+    assert values["compact"]["extraArgs"] == compactor_retention_args(long_term)
 
 
 def test_query_deduplicates_replicas_and_finds_the_sidecars(renders: dict[str, Rendered]) -> None:
     values = release_values(renders["prod"])
-    assert values["additionalReplicaLabels"] == [PROMETHEUS_REPLICA_LABEL]
+    prometheus = renders["prod"].helm_values("kube-prometheus-stack")["prometheus"]["prometheusSpec"]
+    assert values["additionalReplicaLabels"] == [prometheus["replicaExternalLabelName"]]
     assert values["additionalEndpoints"] == [
         "dnssrv+_grpc._tcp.kube-prometheus-stack-thanos-discovery.monitoring.svc.cluster.local"
     ]
@@ -220,7 +232,7 @@ def test_query_deduplicates_replicas_and_finds_the_sidecars(renders: dict[str, R
 
 def test_thanos_release_uses_the_pin_and_waits_for_crds_secret_and_identity(renders: dict[str, Rendered]) -> None:
     release = renders["prod"].releases()[THANOS_RELEASE]
-    assert release["inputs"]["chart"] == "thanos" and release["inputs"]["version"] == "1.24.1"
+    assert (release["inputs"]["chart"], release["inputs"]["version"]) == (THANOS.chart, THANOS.version)
     depends = set(release["dependsOn"])
     assert "kubernetes:core/v1:Secret::long-term-storage-objstore" in depends
     assert any(d.endswith("::prometheus-operator-crds") for d in depends)
@@ -228,14 +240,14 @@ def test_thanos_release_uses_the_pin_and_waits_for_crds_secret_and_identity(rend
 
 
 def test_prometheus_names_come_from_the_kube_prometheus_stack_fullname() -> None:
-    settings = settings_for("gcp")
-    renamed = replace(settings, metrics=replace(settings.metrics, release_name="monitoring"))
+    context = settings_for("gcp").context()
+    renamed = dataclasses.replace(context, release_label="monitoring")
     assert fullname("monitoring") == "monitoring-kube-prometheus"
     assert prometheus_service_account(renamed).name == "monitoring-kube-prometheus-prometheus"
     assert sidecar_discovery_endpoint(renamed).startswith(
         "dnssrv+_grpc._tcp.monitoring-kube-prometheus-thanos-discovery."
     )
-    assert prometheus_service_account(settings).name == "kube-prometheus-stack-prometheus"
+    assert prometheus_service_account(context).name == "kube-prometheus-stack-prometheus"
 
 
 @pytest.mark.parametrize("stack", PRODUCTION_STACKS)
@@ -243,8 +255,9 @@ def test_bucket_readers_mount_their_token_only_where_the_identity_reads_it(
     renders: dict[str, Rendered], stack: str
 ) -> None:
     """OKE workload identity exchanges the pod's own service account token; the chart does not mount it
-    by default (`automountToken: false` in thanos 1.24.1). Azure's webhook projects its own token and
-    GKE answers from the metadata server, so the default token stays unmounted there."""
+    by default (`automountToken: false` at the pinned version, components/versions.py). Azure's webhook
+    projects its own token and GKE answers from the metadata server, so the default token stays unmounted
+    there."""
     values = release_values(renders[stack])
     wanted = CLOUD_OF_STACK[stack] == "oci"
     for component in ("storeGateway", "compact"):
@@ -259,7 +272,7 @@ def test_bucket_readers_mount_their_token_only_where_the_identity_reads_it(
 
 def bucket_accounts(stack: str) -> list[tuple[str, str]]:
     settings = parse_settings_from_stack(stack)
-    return [(a.namespace, a.name) for a in bucket_service_accounts(settings)]
+    return [(a.namespace, a.name) for a in bucket_service_accounts(settings.context())]
 
 
 def parse_settings_from_stack(stack: str) -> Any:
@@ -517,18 +530,19 @@ def azure_with(**azure: str) -> Any:
 
 
 def test_azure_account_name_carries_a_suffix_of_subscription_and_resource_group() -> None:
-    one = bucket_name(azure_with(subscriptionId="00000000-0000-0000-0000-000000000001", resourceGroup="rg-a"))
-    other_subscription = bucket_name(
-        azure_with(subscriptionId="00000000-0000-0000-0000-000000000002", resourceGroup="rg-a")
-    )
-    other_group = bucket_name(azure_with(subscriptionId="00000000-0000-0000-0000-000000000001", resourceGroup="rg-b"))
+    def account(**azure: str) -> str:
+        return account_name(bucket_config(azure_with(**azure)))
+
+    one = account(subscriptionId="00000000-0000-0000-0000-000000000001", resourceGroup="rg-a")
+    other_subscription = account(subscriptionId="00000000-0000-0000-0000-000000000002", resourceGroup="rg-a")
+    other_group = account(subscriptionId="00000000-0000-0000-0000-000000000001", resourceGroup="rg-b")
     # Same cluster name, different subscription or resource group: different accounts.
     assert len({one, other_subscription, other_group}) == 3
     for name in (one, other_subscription, other_group):
         assert re.fullmatch(r"[a-z0-9]{3,24}", name), name
         assert name.startswith("todoprodak")
     # Deterministic and insensitive to the case Azure ignores.
-    again = bucket_name(azure_with(subscriptionId="00000000-0000-0000-0000-000000000001".upper(), resourceGroup="RG-A"))
+    again = account(subscriptionId="00000000-0000-0000-0000-000000000001".upper(), resourceGroup="RG-A")
     assert again == one
 
 
@@ -538,11 +552,59 @@ def test_azure_account_name_fits_for_any_cluster_name() -> None:
         raw["cluster"]["name"] = cluster
         raw["alerting"] = PRODUCTION_ALERTING
         try:
-            name = bucket_name(parse_settings(raw, "test-azure"))
+            name = account_name(bucket_config(parse_settings(raw, "test-azure")))
         except ConfigError:
             continue  # a cluster name the config refuses anyway
         assert re.fullmatch(r"[a-z0-9]{3,24}", name), (cluster, name)
 
 
 def test_azure_bucket_name_override_is_kept() -> None:
-    assert bucket_name(settings_for("azure", {"bucketName": "mythanosstore"})) == "mythanosstore"
+    assert account_name(bucket_config(settings_for("azure", {"bucketName": "mythanosstore"}))) == "mythanosstore"
+
+
+# --- what differs per cloud comes from the platform ------------------------------------------------------
+
+CLOUD_NEUTRAL = ("render/thanos.py", "components/long_term_storage.py")
+
+
+@pytest.mark.parametrize("path", CLOUD_NEUTRAL)
+def test_cloud_neutral_thanos_code_names_no_cloud(path: str) -> None:
+    """Bucket names, objstore configs and identities are each platform's (components/<cloud>/): these
+    modules neither compare with a cloud's name nor look up attributes a protocol does not declare."""
+    tree = ast.parse((Path(__file__).parent.parent / path).read_text())
+    clouds = set(PLATFORMS)
+    named = sorted(
+        {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)} & clouds
+    )
+    assert named == [], f"{path} names {named}"
+    getattrs = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in {"getattr", "hasattr"}]
+    assert getattrs == [], f"{path} reaches past a protocol at lines {getattrs}"
+
+
+@pytest.mark.parametrize("args_type", [LongTermStorageArgs, BucketAccessArgs, BucketConfig])
+def test_long_term_storage_takes_sections_not_the_whole_config(args_type: type) -> None:
+    """The config sections it reads and the StackContext; providers come through `providers=`."""
+    hints = typing.get_type_hints(args_type)
+    whole = {name for name, hint in hints.items() if hint is StackSettings or "Providers" in str(hint)}
+    assert whole == set(), f"{args_type.__name__} takes {sorted(whole)}"
+
+
+@pytest.mark.parametrize("stack", PRODUCTION_STACKS)
+def test_objstore_names_the_bucket_the_platform_creates(renders: dict[str, Rendered], stack: str) -> None:
+    """The platform's objstore config and its storage component derive the name from one function."""
+    rendered = renders[stack]
+    objstore = unmasked_objstore(rendered)["config"]
+    created = {
+        "prod": lambda: rendered.named("long-term-storage-azure-account")["inputs"]["accountName"],
+        "prod-gcp": lambda: rendered.named("long-term-storage-gcp-bucket")["inputs"]["name"],
+        "prod-oci": lambda: rendered.named("long-term-storage-oci-bucket")["inputs"]["name"],
+    }[stack]()
+    assert objstore.get("storage_account", objstore.get("bucket")) == created
+
+
+def test_local_objstore_carries_the_key_its_store_generates() -> None:
+    """Only the in-cluster store hands Thanos a key (BucketAccess.objstore_secret_key)."""
+    settings = settings_for("local", {"inClusterObjectStore": True, "enabled": True})
+    config = platform_for("local").objstore_config(bucket_config(settings), "generated")["config"]
+    assert (config["access_key"], config["secret_key"]) == ("thanos", "generated")
+    assert config["bucket"] == "todo-thanos"

@@ -3,17 +3,23 @@ collector's ServiceMonitor, Grafana's `traces` datasource and the connection str
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 import yaml
 
+from components.platforms import parse_settings
 from render import dapr_configuration, jaeger, otel_collector
-from settings import ConfigError, StackSettings, parse_settings
+from settings import ConfigError, StackSettings
 from settings.defaults import DAPR_LATENCY_BUCKETS_MS
 from settings.model import replace
 from tests.harness import Rendered
-from tools.stackfile import stack_file
+from tools.stackfile import ROOT, stack_file
 
 EXPECTED_EXPORTER = {"local": "otlp_grpc/jaeger", "prod": "azuremonitor", "prod-gcp": "googlecloud"}
 DAPR_CONFIGURATION = "kubernetes:dapr.io/v1alpha1:Configuration"
@@ -31,17 +37,47 @@ def collector_config(rendered: Rendered) -> dict[str, Any]:
     return rendered.yaml("otel-collector/config.yaml")
 
 
+def config_problems(config: dict[str, Any]) -> list[str]:
+    """What the collector would refuse at start-up or silently ignore: an undefined component in a
+    pipeline, or a defined component no pipeline uses."""
+    defined = {kind: set(config.get(kind) or {}) for kind in ("receivers", "processors", "exporters", "extensions")}
+    service = config.get("service") or {}
+    used: dict[str, set[str]] = {kind: set() for kind in ("receivers", "processors", "exporters")}
+    problems = []
+    for pipeline_name, pipeline in (service.get("pipelines") or {}).items():
+        for kind in used:
+            for component in pipeline.get(kind) or []:
+                used[kind].add(component)
+                if component not in defined[kind]:
+                    problems.append(f"pipeline {pipeline_name} uses undefined {kind[:-1]} {component}")
+        if not pipeline.get("receivers") or not pipeline.get("exporters"):
+            problems.append(f"pipeline {pipeline_name} needs at least one receiver and one exporter")
+    for kind, names in used.items():
+        for unused in sorted(defined[kind] - names):
+            problems.append(f"{kind[:-1]} {unused} is defined but no pipeline uses it")
+    for extension in service.get("extensions") or []:
+        if extension not in defined["extensions"]:
+            problems.append(f"service uses undefined extension {extension}")
+    for unused in sorted(defined["extensions"] - set(service.get("extensions") or [])):
+        problems.append(f"extension {unused} is defined but not enabled")
+    return problems
+
+
 def test_every_pipeline_component_is_defined_and_every_defined_component_is_used(rendered: Rendered) -> None:
     config = collector_config(rendered)
     assert config["service"]["pipelines"], rendered.stack
-    assert otel_collector.config_problems(config) == []
+    assert config_problems(config) == []
+
+
+def jaeger_collector_config(settings: StackSettings) -> dict[str, Any]:
+    return otel_collector.collector_config(settings.tracing, jaeger.collector_exporter(settings.tracing))
 
 
 def test_the_consistency_check_catches_unused_and_undefined_components() -> None:
-    config = otel_collector.collector_config(stack_settings("local"), "jaeger.tracing.svc.cluster.local")
+    config = jaeger_collector_config(stack_settings("local"))
     config["receivers"]["zipkin"] = {"endpoint": "0.0.0.0:9411"}
     config["service"]["pipelines"]["traces"]["processors"].append("attributes/missing")
-    assert otel_collector.config_problems(config) == [
+    assert config_problems(config) == [
         "pipeline traces uses undefined processor attributes/missing",
         "receiver zipkin is defined but no pipeline uses it",
     ]
@@ -130,9 +166,9 @@ def test_production_runs_two_collector_replicas(renders: dict[str, Rendered]) ->
 @pytest.mark.parametrize("protocol", ["grpc", "http", "zipkin"])
 def test_dapr_protocol_is_received_by_the_collector(protocol: str) -> None:
     settings = stack_settings("local", tracing={"daprProtocol": protocol})
-    config = otel_collector.collector_config(settings, "jaeger.tracing.svc.cluster.local")
-    tracing = dapr_configuration.tracing_spec(settings)
-    ports = otel_collector.chart_ports(settings)
+    config = jaeger_collector_config(settings)
+    tracing = dapr_configuration.tracing_spec(settings.tracing)
+    ports = otel_collector.chart_ports(settings.tracing)
     received = {r for p in config["service"]["pipelines"].values() for r in p["receivers"]}
     if protocol == "zipkin":
         assert tracing["zipkin"]["endpointAddress"].endswith(":9411/api/v2/spans")
@@ -143,7 +179,7 @@ def test_dapr_protocol_is_received_by_the_collector(protocol: str) -> None:
         assert "otlp" in received
         assert config["receivers"]["otlp"]["protocols"][protocol]["endpoint"].endswith(f":{port}")
         assert ports["zipkin"]["enabled"] is False and "zipkin" not in config["receivers"]
-    assert otel_collector.config_problems(config) == []
+    assert config_problems(config) == []
 
 
 def test_rendered_dapr_protocol_is_received(rendered: Rendered) -> None:
@@ -193,8 +229,8 @@ def test_path_patterns_follow_a_changed_services_config() -> None:
     settings = stack_settings("local")
     extra = replace(settings.services[1], name="billing", routes=["/invoices/{invoice_id}"])
     changed = replace(settings, services=[*settings.services, extra])
-    assert "/invoices/{invoice_id}" in dapr_configuration.path_patterns(changed)
-    assert "/invoices/{invoice_id}" not in dapr_configuration.path_patterns(settings)
+    assert "/invoices/{invoice_id}" in dapr_configuration.path_patterns(changed.services)
+    assert "/invoices/{invoice_id}" not in dapr_configuration.path_patterns(settings.services)
 
 
 def test_latency_buckets_contain_the_alert_thresholds(rendered: Rendered) -> None:
@@ -258,7 +294,7 @@ def test_gcp_collector_writes_traces_through_workload_identity(renders: dict[str
     gcp = renders["prod-gcp"]
     mine = "todo-observability:tracing:GcpTraceIdentity::tracing-gcp"
     members = {m["inputs"]["role"]: m for m in gcp.resources if m["type"].endswith("IAMMember") and m["parent"] == mine}
-    assert set(members) == {"roles/cloudtrace.agent", "roles/iam.workloadIdentityUser"}
+    assert set(members) == {"roles/cloudtrace.agent", "roles/iam.workloadIdentityUser", "roles/cloudtrace.user"}
     assert members["roles/iam.workloadIdentityUser"]["inputs"]["member"] == (
         "serviceAccount:todo-prod.svc.id.goog[tracing/otel-collector]"
     )
@@ -281,7 +317,13 @@ def test_gcp_collector_writes_traces_through_workload_identity(renders: dict[str
         (
             "prod-oci",
             {"tracing": {"backend": "oci-apm"}},
-            "todo-observability:tracing.backend oci-apm is not implemented",
+            # Once accepted and then refused: now no backend value at all.
+            "todo-observability:tracing.backend must be one of jaeger, azure-monitor, cloud-trace (got 'oci-apm')",
+        ),
+        (
+            "prod-oci",
+            {"tracing": {"backend": "azure-monitor"}},
+            "todo-observability:tracing.backend must be one of jaeger when cloud is oci (got azure-monitor)",
         ),
         ("local", {"tracing": {"daprProtocol": "thrift"}}, "todo-observability:tracing.daprProtocol"),
         ("local", {"tracing": {"decisionWaitSeconds": 0}}, "todo-observability:tracing.decisionWaitSeconds"),
@@ -294,22 +336,108 @@ def test_bad_tracing_config_is_refused(stack: str, overrides: dict[str, Any], me
     assert message in str(error.value)
 
 
-def test_cloud_trace_datasources_authenticate_as_grafanas_reader() -> None:
-    from render.log_datasources import AZURE_READER_CLIENT_ID_ENV, AZURE_READER_CLIENT_SECRET_ENV
-    from render.traces_datasource import traces_datasource
+def traces_datasource_of(rendered: Rendered) -> dict[str, Any]:
+    grafana = rendered.helm_values("kube-prometheus-stack")["grafana"]
+    (datasource,) = [d for d in grafana["additionalDataSources"] if d["uid"] == "traces"]
+    return datasource
 
-    azure = traces_datasource(stack_settings("prod", tracing={"backend": "azure-monitor"}))
+
+def test_cloud_trace_datasources_authenticate_as_grafanas_reader(renders: dict[str, Rendered]) -> None:
+    from render.log_datasources import AZURE_READER_CLIENT_ID_ENV, AZURE_READER_CLIENT_SECRET_ENV
+
+    azure = traces_datasource_of(renders["prod"])
     # Grafana's Azure Monitor datasource has no workload identity here: the reader's client secret.
     assert azure["jsonData"]["azureAuthType"] == "clientsecret"
     assert AZURE_READER_CLIENT_ID_ENV in azure["jsonData"]["clientId"]
     assert AZURE_READER_CLIENT_SECRET_ENV in azure["secureJsonData"]["clientSecret"]
-    assert azure["uid"] == "traces" and azure["editable"] is False
-    gcp = traces_datasource(stack_settings("prod-gcp", tracing={"backend": "cloud-trace"}))
-    assert gcp["jsonData"]["authenticationType"] == "gce"
+    assert azure["editable"] is False
+    gcp = traces_datasource_of(renders["prod-gcp"])
+    assert gcp["jsonData"] == {"authenticationType": "gce", "defaultProject": "todo-prod"}
+    assert gcp["type"] in renders["prod-gcp"].helm_values("kube-prometheus-stack")["grafana"]["plugins"]
+    jaeger_datasource = traces_datasource_of(renders["prod-oci"])
+    assert jaeger_datasource["type"] == "jaeger"
+    assert jaeger_datasource["url"] == "http://jaeger.tracing.svc.cluster.local:16686"
+
+
+def test_grafana_reads_cloud_trace_as_its_one_google_identity(renders: dict[str, Rendered]) -> None:
+    """The grant belongs to the tracing capability's GCP backend; it keeps the name it had under the
+    logging sink (an alias to that parent, so `pulumi up` moves it instead of replacing it)."""
+    gcp = renders["prod-gcp"]
+    (grant,) = [
+        m for m in gcp.of_type("gcp:projects/iAMMember:IAMMember") if m["inputs"]["role"] == "roles/cloudtrace.user"
+    ]
+    assert grant["name"] == "logging-gcp-sink-grafana-reader-traces"
+    assert grant["parent"] == "todo-observability:tracing:GcpTraceIdentity::tracing-gcp"
+    annotations = gcp.helm_values("kube-prometheus-stack")["grafana"]["serviceAccount"]["annotations"]
+    assert grant["inputs"]["member"] == f"serviceAccount:{annotations['iam.gke.io/gcp-service-account']}"
+    (grafana,) = [r for r in gcp.releases().values() if r["name"] == "kube-prometheus-stack"]
+    assert f"gcp:projects/iAMMember:IAMMember::{grant['name']}" in grafana["dependsOn"]
+    # The former parent is still the logging capability's sink, where the alias points.
+    from components.gcp.tracing import FORMER_SINK
+
+    (sink,) = [r for r in gcp.resources if (r["name"], r["type"]) == FORMER_SINK]
+    assert sink["parent"] == "todo-observability:logging:LoggingPipeline::logging"
+
+
+ALIASES_PROBE = """
+import json, sys
+from tools.render import render
+result = render(sys.argv[1])
+print(json.dumps({r.name: r.aliases for r in result.registrations if r.type == "gcp:projects/iAMMember:IAMMember"}))
+"""
+
+
+def test_the_moved_cloud_trace_grant_has_an_alias() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", ALIASES_PROBE, "prod-gcp"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    aliases: dict[str, int] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert aliases["logging-gcp-sink-grafana-reader-traces"] == 1
+    assert aliases["tracing-gcp-trace-writer"] == 0
+
+
+# What names a cloud's trace backend: its exporter, datasource type, and config values.
+CLOUD_TRACE_NAMES = ("azure-monitor", "cloud-trace", "azuremonitor", "googlecloud", "gcp", "azure")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["components/tracing.py", "render/otel_collector.py", "render/traces_datasource.py", "render/jaeger.py"],
+)
+def test_only_the_clouds_name_their_trace_backends(module: str) -> None:
+    """The collector, Jaeger and the capability are the same on every cloud; what a cloud's own backend
+    changes lives in components/<cloud>/tracing.py, reached through the platform's `trace_backend`."""
+    strings = {
+        node.value
+        for node in ast.walk(ast.parse((ROOT / module).read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+    named = {name for name in CLOUD_TRACE_NAMES for text in strings if name in text}
+    assert not named, f"{module} names {sorted(named)}"
+
+
+def test_tracing_args_carry_the_sections_the_capability_reads() -> None:
+    from components.tracing import TracingPipelineArgs
+
+    names = {f.name for f in dataclasses.fields(TracingPipelineArgs)}
+    assert names == {
+        "tracing",
+        "services",
+        "application_namespaces",
+        "context",
+        "namespace",
+        "crds",
+        "platform",
+        "cluster",
+        "cloud",
+        "grafana_identity",
+        "log_sink",
+    }
 
 
 def test_late_spans_follow_the_recorded_decision(rendered: Rendered) -> None:
-    """tail_sampling's `decision_cache` (collector 0.158.0: `sampled_cache_size`, `non_sampled_cache_size`)
+    """tail_sampling's `decision_cache` (the pinned collector: `sampled_cache_size`, `non_sampled_cache_size`)
     remembers decided trace IDs, so a span that arrives after `decision_wait` joins its trace's decision
     instead of being decided alone. The caches hold more traces than are ever pending (`num_traces`)."""
     sampling = collector_config(rendered)["processors"]["tail_sampling"]

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from settings import PROJECT, ConfigError, StackSettings, parse_settings
+from components.platforms import parse_settings
+from settings import PROJECT, ConfigError, StackSettings
 from settings.document import read_stack_file, stack_of
 
 ROOT = Path(__file__).resolve().parent.parent

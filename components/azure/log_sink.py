@@ -1,38 +1,25 @@
 """Azure Monitor Logs as Fluent Bit's sink, through the Logs Ingestion API (the Data Collector API is
 retired): a workspace, two custom tables (container logs; audit logs kept longer), a Data Collection
 Endpoint and Rule, and an app registration whose only right is "Monitoring Metrics Publisher" on that
-rule. Its client secret reaches Fluent Bit as an env var from a Kubernetes Secret. A second, read-only
-app registration is Grafana's one Azure identity, for its logs and (via the tracing capability's role
-on Application Insights) traces datasources. Both client secrets expire and are rotated by config."""
+rule. Its client secret reaches Fluent Bit as an env var from a Kubernetes Secret, and expires and
+rotates by `azure.clientSecretRotation`. Grafana's one Azure identity (components/azure/grafana_identity.py)
+is granted Log Analytics Reader on the workspace here, for its `logs` datasource."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import pulumi
-import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.monitor as monitor
 import pulumi_azure_native.operationalinsights as operationalinsights
-from pulumi_azuread.application import Application
-from pulumi_azuread.application_password import ApplicationPassword
-from pulumi_azuread.get_client_config import get_client_config_output
-from pulumi_azuread.service_principal import ServicePrincipal
 from pulumi_kubernetes.core.v1 import Secret
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
+from components.azure.app_registration import SECRET_KEY_ID_ANNOTATION, AppRegistration, deployer_object_id, grant
 from components.azure.roles import LOG_ANALYTICS_READER, MONITORING_METRICS_PUBLISHER, role_definition_id
-from components.labels import common_labels
 from components.log_sink import LogSinkArgs, SinkBinding, secret_env
-from components.metrics_inputs import GrafanaInputs
+from contracts.inputs import GrafanaInputs
+from contracts.labels import common_labels
 from render.fluent_bit import azure_outputs
-from render.log_datasources import (
-    AZURE_READER_CLIENT_ID_ENV,
-    AZURE_READER_CLIENT_SECRET_ENV,
-    AZURE_READER_SECRET_NAME,
-    LOGS_UID,
-    azure_monitor_datasource,
-)
+from render.log_datasources import LOGS_UID, azure_monitor_datasource
 from render.log_queries import (
     AUDIT_COLUMNS,
     CONTAINER_COLUMNS,
@@ -41,7 +28,7 @@ from render.log_queries import (
     stream_name,
     table_columns,
 )
-from settings.model import LoggingSettings
+from settings.model import AzureSettings
 
 CONTAINER_TABLE = "TodoContainerLogs_CL"
 AUDIT_TABLE = "TodoAuditLogs_CL"
@@ -51,24 +38,17 @@ INGESTION_SECRET_NAME = "fluent-bit-azure-logs-ingestion"
 INGESTION_SECRET_KEY = "client-secret"
 INGESTION_SECRET_ENV = "AZURE_LOGS_INGESTION_CLIENT_SECRET"
 DESTINATION = "workspace"
-# Pod annotation carrying the current client secret's key id: a rotated secret restarts the pods.
-SECRET_KEY_ID_ANNOTATION = "todo-observability/client-secret-key-id"
 
 
 class AzureLogSink(pulumi.ComponentResource):
     def __init__(self, name: str, args: LogSinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:logging:AzureLogSink", name, None, opts)
-        settings, providers = args.settings, args.providers
-        azure = settings.azure
-        assert azure is not None, "cloud_problems requires the azure section on Azure"
-        logging = settings.logging
-        cluster = settings.cluster.name
-        azure_opts = pulumi.ResourceOptions(parent=self, provider=providers.azure)
-        ad_opts = pulumi.ResourceOptions(parent=self, provider=providers.azuread)
-        # The deploying principal owns the app registrations: with the least-privileged Graph permission
-        # (Application.ReadWrite.OwnedBy) only an owner may add, rotate or delete their passwords.
-        deployer = get_client_config_output(opts=pulumi.InvokeOutputOptions(provider=providers.azuread)).object_id
-        stateful = pulumi.ResourceOptions(parent=self, provider=providers.azure, protect=settings.is_production)
+        azure, logging, context = args.cloud, args.logging, args.context
+        assert isinstance(azure, AzureSettings), "the config model requires the azure section on Azure"
+        assert args.grafana_identity is not None, "the Azure platform builds Grafana's identity"
+        cluster = args.cluster.name
+        child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=context.production)
         group = azure.resource_group
         workspace_name = f"log-{cluster}"
 
@@ -110,7 +90,7 @@ class AzureLogSink(pulumi.ComponentResource):
             resource_group_name=group,
             location=azure.location,
             network_acls={"public_network_access": "Enabled"},
-            opts=azure_opts,
+            opts=child,
         )
         self.rule = monitor.DataCollectionRule(
             f"{name}-dcr",
@@ -131,28 +111,29 @@ class AzureLogSink(pulumi.ComponentResource):
                 }
                 for table in tables
             ],
-            opts=pulumi.ResourceOptions(parent=self, provider=providers.azure, depends_on=self.tables),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.tables),
         )
 
-        ingestion = _AppIdentity(
-            f"{name}-ingestion", f"{cluster}-fluent-bit-logs-ingestion", logging, deployer, ad_opts
+        ingestion = AppRegistration(
+            f"{name}-ingestion", f"{cluster}-fluent-bit-logs-ingestion", azure, deployer_object_id(self), child
         )
-        self.ingestion_role = ingestion.grant(
+        self.ingestion_role = grant(
             f"{name}-ingestion-publisher",
+            ingestion.principal.object_id,
             role_definition_id(azure.subscription_id, MONITORING_METRICS_PUBLISHER),
             self.rule.id,
-            azure_opts,
+            child,
         )
         self.ingestion_secret = Secret(
             f"{name}-ingestion-secret",
             metadata=ObjectMetaArgs(
                 name=INGESTION_SECRET_NAME,
-                namespace=logging.namespace,
-                labels=common_labels("logging", settings.stack),
+                namespace=args.namespace.name,
+                labels=common_labels("logging", context.stack),
             ),
             type="Opaque",
             string_data={INGESTION_SECRET_KEY: ingestion.password.value},
-            opts=providers.k8s_opts(self, depends_on=[args.logging_namespace]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
         )
 
         queries = kql_queries(CONTAINER_TABLE, AUDIT_TABLE)
@@ -168,33 +149,18 @@ class AzureLogSink(pulumi.ComponentResource):
                 # Parameterised searches become functions: TodoLogsOfTrace("<id>") in any query.
                 function_alias=_function_alias(query.key) if query.parameters else None,
                 function_parameters=query.parameters or None,
-                opts=pulumi.ResourceOptions(parent=self, provider=providers.azure, depends_on=self.tables),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self.tables),
             )
             for query in queries
         ]
 
-        # Grafana's one Azure identity: logs here, Application Insights traces through the tracing
-        # capability's role assignment (grafana_reader_principal_id).
-        reader = _AppIdentity(f"{name}-grafana-reader", f"{cluster}-grafana-reader", logging, deployer, ad_opts)
-        self.reader_role = reader.grant(
+        # Grafana's `logs` datasource reads the workspace as Grafana's one Azure identity.
+        self.reader_role = grant(
             f"{name}-grafana-reader-role",
+            args.grafana_identity.principal,
             role_definition_id(azure.subscription_id, LOG_ANALYTICS_READER),
             self.workspace.id,
-            azure_opts,
-        )
-        self.reader_secret = Secret(
-            f"{name}-grafana-reader-secret",
-            metadata=ObjectMetaArgs(
-                name=AZURE_READER_SECRET_NAME,
-                namespace=settings.metrics.namespace,
-                labels=common_labels("grafana", settings.stack),
-            ),
-            type="Opaque",
-            string_data={
-                AZURE_READER_CLIENT_ID_ENV: reader.application.client_id,
-                AZURE_READER_CLIENT_SECRET_ENV: reader.password.value,
-            },
-            opts=providers.k8s_opts(self, depends_on=[args.metrics_namespace]),
+            child,
         )
 
         outputs = pulumi.Output.all(
@@ -216,22 +182,17 @@ class AzureLogSink(pulumi.ComponentResource):
             pod_annotations={SECRET_KEY_ID_ANNOTATION: ingestion.password.key_id},
             grafana=GrafanaInputs(
                 datasources=[azure_monitor_datasource("Logs", LOGS_UID, azure.tenant_id, azure.subscription_id)],
-                env_from_secrets=[AZURE_READER_SECRET_NAME],
-                pod_annotations={SECRET_KEY_ID_ANNOTATION: reader.password.key_id},
-                depends_on=[self.reader_secret, self.reader_role],
+                depends_on=[self.reader_role],
             ),
             depends_on=[self.ingestion_secret, self.ingestion_role, self.rule],
-            log_workspace_id=self.workspace.id,
-            grafana_reader_principal_id=reader.principal.object_id,
         )
         self.register_outputs(
             {
                 "workspace_id": self.workspace.id,
                 "dcr_immutable_id": self.rule.immutable_id,
                 "tables": list(tables),
-                # When the client secrets expire: rotate (logging.clientSecretRotation) before then.
+                # When the client secret expires: rotate (azure.clientSecretRotation) before then.
                 "ingestionSecretEndDate": ingestion.password.end_date,
-                "grafanaReaderSecretEndDate": reader.password.end_date,
             }
         )
 
@@ -239,70 +200,6 @@ class AzureLogSink(pulumi.ComponentResource):
 def audit_retention(interactive_days: int, total_days: int) -> tuple[int, int]:
     """(interactive, total) days of the audit table: never more interactive days than kept in all."""
     return min(interactive_days, total_days, WORKSPACE_MAX_RETENTION), total_days
-
-
-class _AppIdentity:
-    """An app registration, its service principal and a client secret (children of the sink). The
-    secret expires `clientSecretValidityDays` after it is created and is replaced, with a new value,
-    whenever `clientSecretRotation` changes: a credential that never expires is never rotated."""
-
-    def __init__(
-        self,
-        name: str,
-        display_name: str,
-        logging: LoggingSettings,
-        owner: pulumi.Input[str],
-        opts: pulumi.ResourceOptions,
-    ) -> None:
-        self.application = Application(f"{name}-app", display_name=display_name, owners=[owner], opts=opts)
-        self.principal = ServicePrincipal(f"{name}-sp", client_id=self.application.client_id, owners=[owner], opts=opts)
-        end_date = client_secret_end_date(logging)
-        expiry: dict[str, str] = (
-            {"end_date": end_date}
-            if end_date is not None
-            # A rotation label that is no date leaves only the deprecated relative form (docs/logging.md).
-            else {"end_date_relative": f"{logging.client_secret_validity_days * 24}h"}
-        )
-        self.password = ApplicationPassword(
-            f"{name}-password",
-            application_id=self.application.id,
-            display_name=f"{display_name} (Pulumi, rotation {logging.client_secret_rotation})",
-            **expiry,
-            # Replaced create-before-delete (Pulumi's default): the new secret reaches the Kubernetes
-            # Secret, and the key-id pod annotation restarts its readers, before the old one is deleted.
-            rotate_when_changed={"rotation": logging.client_secret_rotation},
-            opts=opts,
-        )
-
-    def grant(
-        self, name: str, role_id: str, scope: pulumi.Input[str], opts: pulumi.ResourceOptions
-    ) -> authorization.RoleAssignment:
-        """`role_id` on `scope` for this app's service principal."""
-        return authorization.RoleAssignment(
-            name,
-            principal_id=self.principal.object_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=role_id,
-            scope=scope,
-            opts=opts,
-        )
-
-
-def client_secret_end_date(logging: LoggingSettings) -> str | None:
-    """The client secrets' fixed end date: `clientSecretValidityDays` after the date that
-    `clientSecretRotation` names (YYYY-MM = its first day), as RFC 3339 UTC. Derived from config
-    only, never from the clock, so it is the same on every preview and changes exactly when the
-    rotation label does (which replaces the secret anyway). None when the label is not a date."""
-    found = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", logging.client_secret_rotation)
-    if found is None:
-        return None
-    year, month, day = int(found[1]), int(found[2]), int(found[3] or 1)
-    try:
-        start = dt.date(year, month, day)
-    except ValueError:
-        return None
-    end = start + dt.timedelta(days=logging.client_secret_validity_days)
-    return f"{end.isoformat()}T00:00:00Z"
 
 
 def _function_alias(key: str) -> str:

@@ -1,10 +1,9 @@
-"""Application Insights for the collector's `azuremonitor` exporter: workspace-based, so traces land
-in the same Log Analytics workspace as the logs, and its connection string kept a secret (Pulumi
-state and a Kubernetes Secret that the collector reads as an environment variable)."""
+"""Application Insights as the trace backend (`tracing.backend: azure-monitor`), for the collector's
+`azuremonitor` exporter: workspace-based, so traces land in the log sink's Log Analytics workspace
+next to the logs, and its connection string kept a secret (Pulumi state and a Kubernetes Secret that
+the collector reads as an environment variable). Grafana reads the traces as its one Azure identity."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native.applicationinsights import Component
@@ -12,49 +11,45 @@ from pulumi_azure_native.authorization import RoleAssignment
 from pulumi_kubernetes.core.v1 import Secret
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
+from components.azure.log_sink import AzureLogSink
 from components.azure.roles import READER, role_definition_id
-from components.labels import cloud_tags, common_labels
-from components.providers import Providers
-from settings import StackSettings
+from components.trace_backend import TraceBackendArgs, TraceBinding
+from contracts.inputs import GrafanaInputs
+from contracts.labels import cloud_tags, common_labels
+from render import traces_datasource
+from render.log_datasources import azure_monitor_datasource
+from settings.model import AzureSettings
 
 CONNECTION_STRING_KEY = "connection-string"
+CONNECTION_STRING_ENV = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+EXPORTER = "azuremonitor"
 
 
-@dataclass
-class AzureTraceSinkArgs:
-    settings: StackSettings
-    providers: Providers
-    namespace: pulumi.Resource
-    # The Log Analytics workspace's ARM id: the logging capability's, so logs and traces are queried
-    # together (and a trace_id in a log line joins its spans in one KQL query).
-    workspace_resource_id: pulumi.Input[str]
-    # Grafana's Azure reader (the logging capability's app registration): its traces datasource
-    # queries Application Insights as this principal.
-    grafana_reader_principal_id: pulumi.Input[str] | None = None
-
-
-class AzureTraceSink(pulumi.ComponentResource):
-    def __init__(self, name: str, args: AzureTraceSinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+class AzureTraceBackend(pulumi.ComponentResource):
+    def __init__(self, name: str, args: TraceBackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # The type token is the one this component was created under: a new token would replace it.
         super().__init__("todo-observability:tracing:AzureTraceSink", name, None, opts)
-        settings = args.settings
-        azure = settings.azure
-        if azure is None or args.providers.azure is None:
-            raise ValueError("todo-observability:azure is required when tracing.backend is azure-monitor")
+        azure, context = args.cloud, args.context
+        assert isinstance(azure, AzureSettings), "the config model requires the azure section on Azure"
+        if not isinstance(args.log_sink, AzureLogSink):
+            raise ValueError("the azure-monitor trace backend keeps traces in the Azure log sink's workspace")
+        if args.grafana_identity is None:
+            raise ValueError("the azure-monitor trace backend grants Grafana's Azure identity read access")
         self.app_insights = Component(
             f"{name}-app-insights",
-            resource_name_=f"appi-{settings.cluster.name}",
+            resource_name_=f"appi-{args.cluster.name}",
             resource_group_name=azure.resource_group,
             location=azure.location,
             kind="other",
             application_type="other",
             ingestion_mode="LogAnalytics",
-            workspace_resource_id=args.workspace_resource_id,
+            # Logs and traces are queried together: a trace_id in a log line joins its spans in one KQL query.
+            workspace_resource_id=args.log_sink.workspace.id,
             disable_ip_masking=False,
-            tags=cloud_tags(settings.stack),
+            tags=cloud_tags(context.stack),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                provider=args.providers.azure,
-                protect=settings.is_production,
+                protect=context.production,
                 additional_secret_outputs=["connectionString", "instrumentationKey"],
             ),
         )
@@ -63,22 +58,48 @@ class AzureTraceSink(pulumi.ComponentResource):
             f"{name}-connection-string",
             metadata=ObjectMetaArgs(
                 name=self.secret_name,
-                namespace=settings.tracing.namespace,
-                labels=common_labels("tracing", settings.stack),
+                namespace=args.namespace.name,
+                labels=common_labels("tracing", context.stack),
             ),
             type="Opaque",
             string_data={CONNECTION_STRING_KEY: pulumi.Output.secret(self.app_insights.connection_string)},
-            opts=args.providers.k8s_opts(self, depends_on=[args.namespace]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
         )
-        if args.grafana_reader_principal_id is None:
-            raise ValueError("the azure-monitor trace backend needs the logging capability's Grafana reader")
         # Reader (control-plane */read, which covers Application Insights queries) on this component only.
         self.grafana_reader_role = RoleAssignment(
             f"{name}-grafana-reader",
-            principal_id=args.grafana_reader_principal_id,
+            principal_id=args.grafana_identity.principal,
             principal_type="ServicePrincipal",
             role_definition_id=role_definition_id(azure.subscription_id, READER),
             scope=self.app_insights.id,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.providers.azure),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        ready: list[pulumi.Resource] = [self.secret, self.grafana_reader_role]
+        self.binding = TraceBinding(
+            # The connection string comes from the Secret as an environment variable.
+            exporter={EXPORTER: {"connection_string": f"${{env:{CONNECTION_STRING_ENV}}}"}},
+            env=[
+                {
+                    "name": CONNECTION_STRING_ENV,
+                    "valueFrom": {"secretKeyRef": {"name": self.secret_name, "key": CONNECTION_STRING_KEY}},
+                }
+            ],
+            depends_on=list(ready),
+            grafana=GrafanaInputs(
+                # Application Insights (query type "Traces") as Grafana's Azure identity, which holds
+                # Reader on the component (above).
+                datasources=[
+                    {
+                        **azure_monitor_datasource(
+                            "Traces (Application Insights)",
+                            traces_datasource.UID,
+                            azure.tenant_id,
+                            azure.subscription_id,
+                        ),
+                        "editable": False,
+                    }
+                ],
+                depends_on=list(ready),
+            ),
         )
         self.register_outputs({"appInsightsId": self.app_insights.id, "secretName": self.secret_name})

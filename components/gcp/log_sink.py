@@ -3,9 +3,9 @@ authenticated by GKE Workload Identity (a Google service account with `roles/log
 Two log buckets keep the retention (container logs; audit records longer, locked in production), two
 sinks route this cluster's two log streams to them, and an exclusion keeps the `_Default` bucket from
 storing them a second time. Every filter names the cluster, so two stacks in one project never route
-or exclude each other's logs. Grafana's reader service account reads the logs through the two buckets'
-`_AllLogs` views (`roles/logging.viewAccessor` on each view: `roles/logging.viewer` covers only `_Required`
-and `_Default`) and, with the cloud-trace backend, the traces. A log scope of the two views is what the
+or exclude each other's logs. Grafana's one Google identity (components/gcp/grafana_identity.py) reads
+the logs through the two buckets' `_AllLogs` views (`roles/logging.viewAccessor` on each view:
+`roles/logging.viewer` covers only `_Required` and `_Default`). A log scope of the two views is what the
 saved queries run in: project-scoped queries do not search custom buckets.
 
 A locked bucket's retention can never be changed: the audit bucket has generations
@@ -29,19 +29,17 @@ from components.gcp.identity import (
     workload_identity_member,
 )
 from components.log_sink import FLUENT_BIT_NAME, LogSinkArgs, SinkBinding
-from components.metrics_inputs import GrafanaInputs
+from contracts.inputs import GrafanaInputs
 from render.fluent_bit import stackdriver_outputs
-from render.kube_prometheus_stack import grafana_service_name
 from render.log_datasources import CLOUD_LOGGING_PLUGIN, cloud_logging_datasource
 from render.log_queries import cloud_logging_queries, cluster_log_filter
-from settings import StackSettings
+from settings.model import GcpSettings, LoggingSettings
 
 LOGS_LOG_NAME = "todo-containers"
 AUDIT_LOG_NAME = "todo-audit"
-# Grafana's reader: logs through the buckets' views; traces (project-wide) with the Cloud Trace backend.
+# Grafana's identity reads the logs through the buckets' views.
 ALL_LOGS_VIEW = "_AllLogs"
 VIEW_ACCESSOR_ROLE = "roles/logging.viewAccessor"
-TRACES_READER_ROLE = "roles/cloudtrace.user"
 
 
 @dataclass(frozen=True)
@@ -62,8 +60,7 @@ def audit_bucket_id(cluster: str, generation: int) -> str:
     return f"{cluster}-audit" if generation == 1 else f"{cluster}-audit-g{generation}"
 
 
-def log_buckets(settings: StackSettings) -> dict[str, LogBucket]:
-    cluster, logging = settings.cluster.name, settings.logging
+def log_buckets(logging: LoggingSettings, cluster: str, production: bool) -> dict[str, LogBucket]:
     generation = logging.audit_bucket_generation
     return {
         "logs": LogBucket("logs", f"{cluster}-logs", logging.retention_days, locked=False),
@@ -71,7 +68,7 @@ def log_buckets(settings: StackSettings) -> dict[str, LogBucket]:
             "audit",
             audit_bucket_id(cluster, generation),
             logging.audit_retention_days,
-            locked=audit_bucket_locked("audit", settings.is_production),
+            locked=audit_bucket_locked("audit", production),
             generation=generation,
         ),
     }
@@ -99,13 +96,13 @@ def log_scope_name(project: str, cluster: str) -> str:
 class GcpLogSink(pulumi.ComponentResource):
     def __init__(self, name: str, args: LogSinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:logging:GcpLogSink", name, None, opts)
-        settings, providers = args.settings, args.providers
-        gcp = settings.gcp
-        assert gcp is not None, "cloud_problems requires the gcp section on GCP"
-        project, logging = gcp.project, settings.logging
-        cluster, location = settings.cluster.name, settings.cluster.location
-        gcp_opts = pulumi.ResourceOptions(parent=self, provider=providers.gcp)
-        bucket_plan = log_buckets(settings)
+        gcp, logging, production = args.cloud, args.logging, args.context.production
+        assert isinstance(gcp, GcpSettings), "the config model requires the gcp section on GCP"
+        assert args.grafana_identity is not None, "the GCP platform builds Grafana's identity"
+        project = gcp.project
+        cluster, location = args.cluster.name, args.cluster.location
+        gcp_opts = pulumi.ResourceOptions(parent=self)
+        bucket_plan = log_buckets(logging, cluster, production)
 
         self.writer = serviceaccount.Account(
             f"{name}-writer",
@@ -125,7 +122,7 @@ class GcpLogSink(pulumi.ComponentResource):
             f"{name}-writer-workload-identity",
             service_account_id=self.writer.name,
             role=WORKLOAD_IDENTITY_USER_ROLE,
-            member=workload_identity_member(project, logging.namespace, FLUENT_BIT_NAME),
+            member=workload_identity_member(project, args.namespace.name, FLUENT_BIT_NAME),
             opts=gcp_opts,
         )
 
@@ -150,7 +147,7 @@ class GcpLogSink(pulumi.ComponentResource):
                 locked=plan.locked,
                 # No retention in the description: a locked bucket's description would pin it too.
                 description=f"{cluster}: {key} records (todo-observability)",
-                opts=pulumi.ResourceOptions.merge(gcp_opts, bucket_resource_options(plan, settings.is_production)),
+                opts=pulumi.ResourceOptions.merge(gcp_opts, bucket_resource_options(plan, production)),
             )
             self.sinks[key] = gcp_logging.ProjectSink(
                 f"{name}-{key}-sink",
@@ -159,7 +156,7 @@ class GcpLogSink(pulumi.ComponentResource):
                 destination=f"logging.googleapis.com/projects/{project}/locations/{gcp.region}/buckets/{bucket_id}",
                 filter=log_filter,
                 unique_writer_identity=True,
-                opts=pulumi.ResourceOptions(parent=self, provider=providers.gcp, depends_on=[self.buckets[key]]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.buckets[key]]),
             )
         # Project exclusions apply to the _Default sink only: our routed logs are not stored twice.
         # Only after the sinks exist: an entry excluded before a sink routes it is stored nowhere.
@@ -169,7 +166,7 @@ class GcpLogSink(pulumi.ComponentResource):
             name=f"{cluster}-fluent-bit-logs",
             description=f"{cluster}: Fluent Bit's logs are routed to their own buckets",
             filter=" OR ".join(f"({log_filter})" for log_filter in filters.values()),
-            opts=pulumi.ResourceOptions(parent=self, provider=providers.gcp, depends_on=list(self.sinks.values())),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.sinks.values())),
         )
 
         # Custom buckets are searched only through their views: the saved queries run in this scope.
@@ -181,7 +178,7 @@ class GcpLogSink(pulumi.ComponentResource):
             name=log_scope_name(project, cluster),
             resource_names=views,
             description=f"{cluster}: the container and audit buckets of todo-observability",
-            opts=pulumi.ResourceOptions(parent=self, provider=providers.gcp, depends_on=list(self.buckets.values())),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.buckets.values())),
         )
         scope_id = log_scope_name(project, cluster).rsplit("/", 1)[1]
 
@@ -200,16 +197,9 @@ class GcpLogSink(pulumi.ComponentResource):
             for query in cloud_logging_queries(project, LOGS_LOG_NAME, AUDIT_LOG_NAME, cluster, location)
         ]
 
-        # Grafana reads through its own Workload Identity: the annotation goes on Grafana's ServiceAccount.
-        self.reader = serviceaccount.Account(
-            f"{name}-grafana-reader",
-            account_id=account_id(cluster, "grafana"),
-            display_name=f"Grafana reader of logs and traces ({cluster})",
-            project=project,
-            opts=gcp_opts,
-        )
         # roles/logging.viewer would read only _Required and _Default (other workloads' logs, not ours).
-        self.reader_roles: list[pulumi.CustomResource] = [
+        reader = args.grafana_identity.principal
+        self.reader_roles = [
             gcp_logging.LogViewIamMember(
                 f"{name}-grafana-reader-{key}-view",
                 parent=f"projects/{project}",
@@ -217,30 +207,11 @@ class GcpLogSink(pulumi.ComponentResource):
                 bucket=bucket.bucket_id,
                 name=ALL_LOGS_VIEW,
                 role=VIEW_ACCESSOR_ROLE,
-                member=service_account_member(self.reader.email),
+                member=reader,
                 opts=gcp_opts,
             )
             for key, bucket in self.buckets.items()
         ]
-        if settings.tracing.backend == "cloud-trace":
-            self.reader_roles.append(
-                projects.IAMMember(
-                    f"{name}-grafana-reader-traces",
-                    project=project,
-                    role=TRACES_READER_ROLE,
-                    member=service_account_member(self.reader.email),
-                    opts=gcp_opts,
-                )
-            )
-        self.reader_workload_identity = serviceaccount.IAMMember(
-            f"{name}-grafana-reader-workload-identity",
-            service_account_id=self.reader.name,
-            role=WORKLOAD_IDENTITY_USER_ROLE,
-            member=workload_identity_member(
-                project, settings.metrics.namespace, grafana_service_name(settings.metrics.release_name)
-            ),
-            opts=gcp_opts,
-        )
 
         self.binding = SinkBinding(
             outputs=pulumi.Output.from_input(stackdriver_outputs(cluster, location, LOGS_LOG_NAME, AUDIT_LOG_NAME)),
@@ -252,8 +223,7 @@ class GcpLogSink(pulumi.ComponentResource):
                     )
                 ],
                 plugins=[CLOUD_LOGGING_PLUGIN],
-                service_account_annotations={WORKLOAD_IDENTITY_ANNOTATION: self.reader.email},
-                depends_on=[*self.reader_roles, self.reader_workload_identity],
+                depends_on=list(self.reader_roles),
             ),
             depends_on=[self.writer_role, self.writer_workload_identity],
         )

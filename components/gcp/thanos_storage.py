@@ -4,7 +4,7 @@ Kubernetes service accounts impersonate through GKE Workload Identity (no key fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_gcp.serviceaccount import Account, IAMMember
@@ -25,38 +25,52 @@ from components.gcp.identity import (
     service_account_member,
     workload_identity_member,
 )
-from components.labels import cloud_tags
-from components.providers import Providers
-from render.thanos import ServiceAccountRef, bucket_name
-from settings import StackSettings
+from components.long_term_storage import BucketAccessArgs, BucketConfig
+from contracts.labels import cloud_tags
+from settings.model import GcpSettings
 
 # GCS accepts a soft-delete window of 0 or 7 to 90 days.
 SOFT_DELETE_MIN_DAYS, SOFT_DELETE_MAX_DAYS = 7, 90
 DAY_SECONDS = 86400
+# GCS bucket names are at most 63 characters.
+MAX_BUCKET_NAME = 63
 
 
-@dataclass
-class GcpThanosStorageArgs:
-    settings: StackSettings
-    providers: Providers
-    service_accounts: list[ServiceAccountRef]
+def gcp_settings(config: BucketConfig) -> GcpSettings:
+    if not isinstance(config.cloud, GcpSettings):
+        raise ValueError("todo-observability:gcp is required for long-term storage on GCP")
+    return config.cloud
+
+
+def bucket_name(config: BucketConfig) -> str:
+    """`metrics.longTerm.bucketName`, or one derived from the stack: GCS bucket names are unique across
+    all of Google Cloud, so the default carries the project besides the cluster."""
+    if config.long_term.bucket_name:
+        return config.long_term.bucket_name
+    project = gcp_settings(config).project
+    return f"{project}-{config.cluster.name}-thanos"[:MAX_BUCKET_NAME].rstrip("-")
+
+
+def objstore_config(config: BucketConfig) -> dict[str, Any]:
+    """Thanos' objstore config: no key file, GKE's metadata server answers for the service account."""
+    return {"type": "GCS", "config": {"bucket": bucket_name(config)}}
 
 
 class GcpThanosStorage(pulumi.ComponentResource):
-    def __init__(self, name: str, args: GcpThanosStorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    """Its gcp provider is inherited from the long-term storage component."""
+
+    def __init__(self, name: str, args: BucketAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:long_term_storage:GcpThanosStorage", name, None, opts)
-        settings = args.settings
-        gcp = settings.gcp
-        if gcp is None or args.providers.gcp is None:
-            raise ValueError("todo-observability:gcp is required for long-term storage on GCP")
+        config = args.config
+        gcp, cluster, context = gcp_settings(config), config.cluster, config.context
         project = gcp.project
-        keep_days = settings.metrics.long_term.deleted_object_retention_days
-        cloud = pulumi.ResourceOptions(parent=self, provider=args.providers.gcp)
-        stateful = pulumi.ResourceOptions.merge(cloud, pulumi.ResourceOptions(protect=settings.is_production))
+        keep_days = config.long_term.deleted_object_retention_days
+        child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=context.production)
 
         self.bucket = Bucket(
             f"{name}-bucket",
-            name=bucket_name(settings),
+            name=bucket_name(config),
             project=project,
             location=gcp.region,
             storage_class="STANDARD",
@@ -78,15 +92,15 @@ class GcpThanosStorage(pulumi.ComponentResource):
                     condition=BucketLifecycleRuleConditionArgs(age=1),
                 ),
             ],
-            labels=cloud_tags(settings.stack),
+            labels=cloud_tags(context.stack),
             opts=stateful,
         )
         self.account = Account(
             f"{name}-account",
-            account_id=account_id(settings.cluster.name, "thanos"),
-            display_name=f"Thanos and Prometheus of {settings.cluster.name} (long-term metrics)",
+            account_id=account_id(cluster.name, "thanos"),
+            display_name=f"Thanos and Prometheus of {cluster.name} (long-term metrics)",
             project=project,
-            opts=cloud,
+            opts=child,
         )
         self.workload_identity_users = [
             IAMMember(
@@ -96,7 +110,7 @@ class GcpThanosStorage(pulumi.ComponentResource):
                 ),
                 role=WORKLOAD_IDENTITY_USER_ROLE,
                 member=workload_identity_member(project, account.namespace, account.name),
-                opts=cloud,
+                opts=child,
             )
             for account in args.service_accounts
         ]
@@ -106,7 +120,7 @@ class GcpThanosStorage(pulumi.ComponentResource):
             bucket=self.bucket.name,
             role="roles/storage.objectAdmin",
             member=service_account_member(self.account.email),
-            opts=cloud,
+            opts=child,
         )
 
         self.service_account_annotations: dict[str, pulumi.Input[str]] = {
@@ -116,4 +130,5 @@ class GcpThanosStorage(pulumi.ComponentResource):
         # GKE's metadata server answers for the service account; no token file is read.
         self.automount_token = False
         self.ready: list[pulumi.Resource] = [self.bucket_access, *self.workload_identity_users]
+        self.objstore_secret_key: pulumi.Output[str] | None = None
         self.register_outputs({"bucket": self.bucket.name, "serviceAccount": self.account.email})

@@ -5,7 +5,7 @@ Prometheus keeps its own retention. The gateway's root key is generated and live
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_kubernetes.apps.v1 import Deployment, DeploymentSpecArgs
@@ -35,48 +35,71 @@ from pulumi_kubernetes.core.v1 import (
 from pulumi_kubernetes.meta.v1 import LabelSelectorArgs, ObjectMetaArgs
 from pulumi_random.random_password import RandomPassword
 
-from components.labels import common_labels
-from components.providers import Providers
-from render.thanos import LOCAL_STORE_ACCESS_KEY, LOCAL_STORE_NAME, LOCAL_STORE_PORT, bucket_name
-from settings import StackSettings
+from components.long_term_storage import BucketAccessArgs, BucketConfig
+from contracts.context import StackContext
+from contracts.labels import common_labels
 
-# Versity S3 Gateway v1.7.0: `posix` backend, every top-level directory is a bucket.
+# Versity S3 Gateway (image pinned below): `posix` backend, every top-level directory is a bucket.
 IMAGE = "versity/versitygw:v1.7.0"
 BUSYBOX = "busybox:1.37"
 DATA_DIR = "/data"
+STORE_NAME = "thanos-object-store"
+STORE_PORT = 7070
+ACCESS_KEY = "thanos"
+STORAGE_SIZE = "10Gi"
 
 
-@dataclass
-class LocalObjectStoreArgs:
-    settings: StackSettings
-    providers: Providers
-    namespace: pulumi.Resource
-    storage_size: str = "10Gi"
+def bucket_name(config: BucketConfig) -> str:
+    """`metrics.longTerm.bucketName`, or `<cluster>-thanos`: a directory under the gateway's root."""
+    return config.long_term.bucket_name or f"{config.cluster.name}-thanos"
+
+
+def store_endpoint(context: StackContext) -> str:
+    return f"{STORE_NAME}.{context.metrics_namespace}.svc:{STORE_PORT}"
+
+
+def objstore_config(config: BucketConfig, secret_key: str) -> dict[str, Any]:
+    """Thanos' objstore config: plain S3 with the gateway's generated root key, so it is rendered into
+    the objstore Secret only."""
+    return {
+        "type": "S3",
+        "config": {
+            "bucket": bucket_name(config),
+            "endpoint": store_endpoint(config.context),
+            "insecure": True,
+            "bucket_lookup_type": "path",
+            "access_key": ACCESS_KEY,
+            "secret_key": secret_key,
+        },
+    }
 
 
 class LocalObjectStore(pulumi.ComponentResource):
-    def __init__(self, name: str, args: LocalObjectStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    """Its Kubernetes provider is inherited from the long-term storage component."""
+
+    def __init__(self, name: str, args: BucketAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:long_term_storage:LocalObjectStore", name, None, opts)
-        settings = args.settings
-        namespace = settings.metrics.namespace
-        labels = {**common_labels("thanos-object-store", settings.stack), "app.kubernetes.io/name": LOCAL_STORE_NAME}
-        selector = {"app.kubernetes.io/name": LOCAL_STORE_NAME}
-        k8s = args.providers.k8s_opts(self, depends_on=[args.namespace])
+        config = args.config
+        context = config.context
+        namespace = args.namespace.name
+        labels = {**common_labels("thanos-object-store", context.stack), "app.kubernetes.io/name": STORE_NAME}
+        selector = {"app.kubernetes.io/name": STORE_NAME}
+        k8s = pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource])
 
         self.password = RandomPassword(
             f"{name}-secret-key", length=40, special=False, opts=pulumi.ResourceOptions(parent=self)
         )
-        self.secret_key: pulumi.Output[str] = pulumi.Output.secret(self.password.result)
+        self.objstore_secret_key: pulumi.Output[str] | None = pulumi.Output.secret(self.password.result)
         self.credentials = Secret(
             f"{name}-credentials",
-            metadata=ObjectMetaArgs(name=f"{LOCAL_STORE_NAME}-credentials", namespace=namespace, labels=labels),
-            string_data={"access-key": LOCAL_STORE_ACCESS_KEY, "secret-key": self.secret_key},
+            metadata=ObjectMetaArgs(name=f"{STORE_NAME}-credentials", namespace=namespace, labels=labels),
+            string_data={"access-key": ACCESS_KEY, "secret-key": self.objstore_secret_key},
             opts=k8s,
         )
         self.volume = PersistentVolumeClaim(
             f"{name}-data",
             metadata=ObjectMetaArgs(
-                name=f"{LOCAL_STORE_NAME}-data",
+                name=f"{STORE_NAME}-data",
                 namespace=namespace,
                 labels=labels,
                 # Classes that bind on first consumer leave the claim Pending until the gateway starts.
@@ -84,8 +107,8 @@ class LocalObjectStore(pulumi.ComponentResource):
             ),
             spec=PersistentVolumeClaimSpecArgs(
                 access_modes=["ReadWriteOnce"],
-                storage_class_name=settings.cluster.storage_class or None,
-                resources=VolumeResourceRequirementsArgs(requests={"storage": args.storage_size}),
+                storage_class_name=context.storage_class or None,
+                resources=VolumeResourceRequirementsArgs(requests={"storage": STORAGE_SIZE}),
             ),
             opts=k8s,
         )
@@ -101,7 +124,7 @@ class LocalObjectStore(pulumi.ComponentResource):
         data_mount = VolumeMountArgs(name="data", mount_path=DATA_DIR)
         self.deployment = Deployment(
             f"{name}-gateway",
-            metadata=ObjectMetaArgs(name=LOCAL_STORE_NAME, namespace=namespace, labels=labels),
+            metadata=ObjectMetaArgs(name=STORE_NAME, namespace=namespace, labels=labels),
             spec=DeploymentSpecArgs(
                 replicas=1,
                 # One writer on a ReadWriteOnce volume: never two pods at once.
@@ -116,7 +139,7 @@ class LocalObjectStore(pulumi.ComponentResource):
                             ContainerArgs(
                                 name="create-bucket",
                                 image=BUSYBOX,
-                                command=["mkdir", "-p", f"{DATA_DIR}/{bucket_name(settings)}"],
+                                command=["mkdir", "-p", f"{DATA_DIR}/{bucket_name(config)}"],
                                 volume_mounts=[data_mount],
                             )
                         ],
@@ -125,12 +148,12 @@ class LocalObjectStore(pulumi.ComponentResource):
                                 name="gateway",
                                 image=IMAGE,
                                 command=["versitygw"],
-                                args=["--port", f":{LOCAL_STORE_PORT}", "posix", DATA_DIR],
+                                args=["--port", f":{STORE_PORT}", "posix", DATA_DIR],
                                 env=[
                                     from_secret("ROOT_ACCESS_KEY_ID", "access-key"),
                                     from_secret("ROOT_SECRET_ACCESS_KEY", "secret-key"),
                                 ],
-                                ports=[ContainerPortArgs(name="s3", container_port=LOCAL_STORE_PORT)],
+                                ports=[ContainerPortArgs(name="s3", container_port=STORE_PORT)],
                                 # TCP on the S3 port: any HTTP request without a signature is answered
                                 # 403, which an httpGet probe would count as a failure.
                                 readiness_probe=ProbeArgs(
@@ -164,10 +187,10 @@ class LocalObjectStore(pulumi.ComponentResource):
         )
         self.service = Service(
             f"{name}-service",
-            metadata=ObjectMetaArgs(name=LOCAL_STORE_NAME, namespace=namespace, labels=labels),
+            metadata=ObjectMetaArgs(name=STORE_NAME, namespace=namespace, labels=labels),
             spec=ServiceSpecArgs(
                 selector=selector,
-                ports=[ServicePortArgs(name="s3", port=LOCAL_STORE_PORT, target_port="s3")],
+                ports=[ServicePortArgs(name="s3", port=STORE_PORT, target_port="s3")],
             ),
             opts=k8s,
         )

@@ -20,9 +20,9 @@ from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 from pulumi_oci.identity import Policy
 from pulumi_oci.managementdashboard import ManagementSavedSearch
 
-from components.labels import cloud_tags, common_labels
 from components.log_sink import LogSinkArgs, SinkBinding
 from components.oci.log_source import LogAnalyticsJsonSource
+from contracts.labels import cloud_tags, common_labels
 from render.fluent_bit import (
     OCI_CONFIG_FILE_NAME,
     OCI_KEY_DIR,
@@ -41,6 +41,7 @@ from render.log_queries import (
     oci_queries,
     oci_saved_search_ui_config,
 )
+from settings.model import OciSettings
 
 API_KEY_SECRET_NAME = "fluent-bit-oci-api-key"
 API_KEY_VOLUME = "oci-api-key"
@@ -88,16 +89,14 @@ def upload_policy_statements(group: str, compartment_id: str) -> list[str]:
 class OciLogSink(pulumi.ComponentResource):
     def __init__(self, name: str, args: LogSinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:logging:OciLogSink", name, None, opts)
-        settings, providers = args.settings, args.providers
-        oci = settings.oci
-        assert oci is not None, "cloud_problems requires the oci section on OCI"
-        logging = settings.logging
-        cluster = settings.cluster.name
+        oci, logging, context = args.cloud, args.logging, args.context
+        assert isinstance(oci, OciSettings), "the config model requires the oci section on OCI"
+        cluster = args.cluster.name
         # The Logging Analytics namespace is the tenancy's object storage namespace.
         namespace = oci.object_storage_namespace
-        oci_opts = pulumi.ResourceOptions(parent=self, provider=providers.oci)
-        stateful = pulumi.ResourceOptions(parent=self, provider=providers.oci, protect=settings.is_production)
-        tags = cloud_tags(settings.stack)
+        oci_opts = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=context.production)
+        tags = cloud_tags(context.stack)
 
         groups = {"logs": logging.retention_days, "audit": logging.audit_retention_days}
         group_names = {key: f"{cluster}-{key}" for key in groups}
@@ -139,7 +138,7 @@ class OciLogSink(pulumi.ComponentResource):
                         }
                     ]
                 },
-                opts=pulumi.ResourceOptions(parent=self, provider=providers.oci, depends_on=[self.log_groups[key]]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_groups[key]]),
             )
 
         self.upload_policy = Policy(
@@ -149,7 +148,8 @@ class OciLogSink(pulumi.ComponentResource):
             description=f"Fluent Bit of {cluster} uploads logs to Logging Analytics",
             statements=upload_policy_statements(oci.log_upload_group, oci.compartment_id),
             freeform_tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, provider=providers.oci_identity),
+            # IAM writes go to the tenancy's home region, which may not be the stack's.
+            opts=pulumi.ResourceOptions(parent=self, provider=args.cloud_providers.identity),
         )
 
         self.saved_searches = [
@@ -181,8 +181,8 @@ class OciLogSink(pulumi.ComponentResource):
             f"{name}-api-key",
             metadata=ObjectMetaArgs(
                 name=API_KEY_SECRET_NAME,
-                namespace=logging.namespace,
-                labels=common_labels("logging", settings.stack),
+                namespace=args.namespace.name,
+                labels=common_labels("logging", context.stack),
             ),
             type="Opaque",
             string_data={
@@ -191,7 +191,7 @@ class OciLogSink(pulumi.ComponentResource):
                 ),
                 OCI_PRIVATE_KEY_FILE_NAME: args.secrets.require("ociLogAnalyticsPrivateKey"),
             },
-            opts=providers.k8s_opts(self, depends_on=[args.logging_namespace]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
         )
 
         # The log source Fluent Bit names in every upload, and the JSON parser behind it.

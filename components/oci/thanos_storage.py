@@ -6,22 +6,38 @@ names the cluster, namespace, service account and bucket it admits. Needs an enh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_oci.identity import Policy
 from pulumi_oci.objectstorage import Bucket, ObjectLifecyclePolicy, ObjectLifecyclePolicyRuleArgs
 
-from components.providers import Providers
-from render.thanos import ServiceAccountRef, bucket_name
-from settings import StackSettings
+from components.long_term_storage import BucketAccessArgs, BucketConfig
+from render.thanos import ServiceAccountRef
+from settings.model import OciSettings
+
+# objstore's OCI provider (providers/oci/oci.go) that exchanges the pod's service account token.
+OKE_WORKLOAD_IDENTITY = "oke-workload-identity"
 
 
-@dataclass
-class OciThanosStorageArgs:
-    settings: StackSettings
-    providers: Providers
-    service_accounts: list[ServiceAccountRef]
+def oci_settings(config: BucketConfig) -> OciSettings:
+    if not isinstance(config.cloud, OciSettings):
+        raise ValueError("todo-observability:oci is required for long-term storage on OCI")
+    return config.cloud
+
+
+def bucket_name(config: BucketConfig) -> str:
+    """`metrics.longTerm.bucketName`, or `<cluster>-thanos` (bucket names are unique per namespace)."""
+    return config.long_term.bucket_name or f"{config.cluster.name}-thanos"
+
+
+def objstore_config(config: BucketConfig) -> dict[str, Any]:
+    """Thanos' objstore config: no API key, the pods' OKE workload identity."""
+    region = oci_settings(config).region
+    return {
+        "type": "OCI",
+        "config": {"provider": OKE_WORKLOAD_IDENTITY, "bucket": bucket_name(config), "region": region},
+    }
 
 
 def workload_statement(compartment_id: str, cluster_id: str, bucket: str, account: ServiceAccountRef) -> str:
@@ -39,15 +55,18 @@ def workload_statement(compartment_id: str, cluster_id: str, bucket: str, accoun
 
 
 class OciThanosStorage(pulumi.ComponentResource):
-    def __init__(self, name: str, args: OciThanosStorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    """Its oci provider is inherited from the long-term storage component; only the IAM policy names
+    one, the home region's (`cloud_providers.identity`)."""
+
+    def __init__(self, name: str, args: BucketAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:long_term_storage:OciThanosStorage", name, None, opts)
-        settings = args.settings
-        oci = settings.oci
-        if oci is None or args.providers.oci is None:
-            raise ValueError("todo-observability:oci is required for long-term storage on OCI")
-        long_term = settings.metrics.long_term
-        bucket = bucket_name(settings)
-        cloud = pulumi.ResourceOptions(parent=self, provider=args.providers.oci)
+        config = args.config
+        oci, cluster, context = oci_settings(config), config.cluster, config.context
+        if args.cloud_providers is None:
+            raise ValueError("long-term storage on OCI needs the oci providers (Providers.cloud)")
+        long_term = config.long_term
+        bucket = bucket_name(config)
+        child = pulumi.ResourceOptions(parent=self)
 
         self.bucket = Bucket(
             f"{name}-bucket",
@@ -57,8 +76,8 @@ class OciThanosStorage(pulumi.ComponentResource):
             access_type="NoPublicAccess",
             versioning="Enabled",
             storage_tier="Standard",
-            freeform_tags={"part-of": "todo-observability", "stack": settings.stack},
-            opts=pulumi.ResourceOptions.merge(cloud, pulumi.ResourceOptions(protect=settings.is_production)),
+            freeform_tags={"part-of": "todo-observability", "stack": context.stack},
+            opts=pulumi.ResourceOptions(parent=self, protect=context.production),
         )
         statements = [
             workload_statement(oci.compartment_id, long_term.oke_cluster_id, bucket, account)
@@ -72,10 +91,10 @@ class OciThanosStorage(pulumi.ComponentResource):
         self.policy = Policy(
             f"{name}-workload-identity",
             compartment_id=oci.compartment_id,
-            name=f"{settings.cluster.name}-thanos-bucket",
-            description=f"Thanos and Prometheus of OKE cluster {settings.cluster.name} write long-term metrics",
+            name=f"{cluster.name}-thanos-bucket",
+            description=f"Thanos and Prometheus of OKE cluster {cluster.name} write long-term metrics",
             statements=statements,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.providers.oci_identity),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.cloud_providers.identity),
         )
         self.lifecycle = ObjectLifecyclePolicy(
             f"{name}-lifecycle",
@@ -99,7 +118,7 @@ class OciThanosStorage(pulumi.ComponentResource):
                     time_unit="DAYS",
                 ),
             ],
-            opts=pulumi.ResourceOptions.merge(cloud, pulumi.ResourceOptions(depends_on=[self.policy])),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.policy])),
         )
 
         # Workload identity on OKE needs no annotation or label: the policy names the service accounts.
@@ -109,4 +128,5 @@ class OciThanosStorage(pulumi.ComponentResource):
         # which the chart's service accounts do not mount by default.
         self.automount_token = True
         self.ready: list[pulumi.Resource] = [self.policy]
+        self.objstore_secret_key: pulumi.Output[str] | None = None
         self.register_outputs({"bucket": self.bucket.name})

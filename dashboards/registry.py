@@ -1,6 +1,8 @@
-"""The stack's Grafana dashboards as JSON, and how Grafana's dashboard sidecar finds them.
+"""The list of the stack's Grafana dashboards, rendered to JSON, and how Grafana's dashboard sidecar
+finds them.
 
-Pure: settings in, dashboard JSON out. components/dashboards.py puts each one in a ConfigMap.
+Pure: config sections in (dashboards.common.DashboardSections), dashboard JSON out.
+components/dashboards.py puts each one in a ConfigMap.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from typing import Any
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
 from dashboards import dapr, kafka, kubernetes, logs, overview, pipeline
-from dashboards.common import to_model
+from dashboards.common import DashboardSections, to_model
 from render.kube_prometheus_stack import DASHBOARD_FOLDER_ANNOTATION as FOLDER_ANNOTATION
 from render.kube_prometheus_stack import DASHBOARD_LABEL, DASHBOARD_LABEL_VALUE
-from render.log_datasources import logs_datasource_is_loki
-from settings import StackSettings
+from render.log_datasources import LOKI_PLUGIN
 
 # The label, its value and the folder annotation come from the Grafana sidecar's values, so the
 # ConfigMaps match what the sidecar watches by construction (tests check the rendered result too).
@@ -31,9 +32,14 @@ PLATFORM_FOLDER = "Observability"
 class DashboardSpec:
     key: str
     folder: str
-    build: Callable[[StackSettings], Dashboard]
+    build: Callable[[DashboardSections], Dashboard]
     # Whether the stack has what the dashboard queries (default: every stack).
-    wanted: Callable[[StackSettings], bool] = lambda _settings: True
+    wanted: Callable[[DashboardSections], bool] = lambda _config: True
+
+
+def logs_datasource_is_loki(config: DashboardSections) -> bool:
+    """Whether the `logs` datasource speaks LogQL, i.e. whether LogQL panels have something to query."""
+    return config.logs_datasource_type == LOKI_PLUGIN
 
 
 DASHBOARDS: tuple[DashboardSpec, ...] = (
@@ -66,9 +72,9 @@ class RenderedDashboard:
         return json.dumps(self.model, indent=2, sort_keys=True)
 
 
-def render_dashboards(settings: StackSettings) -> list[RenderedDashboard]:
+def render_dashboards(config: DashboardSections) -> list[RenderedDashboard]:
     return [
-        RenderedDashboard(spec.key, spec.folder, to_model(spec.build(settings)))
+        RenderedDashboard(spec.key, spec.folder, to_model(spec.build(config)))
         for spec in DASHBOARDS
-        if spec.wanted(settings)
+        if spec.wanted(config)
     ]
