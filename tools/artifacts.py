@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import yaml
+from pulumi.runtime import rpc
 
 from tools.mocks import Registration, mask_secrets
 
@@ -154,6 +155,18 @@ def _qualified(registrations: list[Registration]) -> dict[str, str]:
     return {r.urn: f"{r.type}::{r.name}" for r in registrations}
 
 
+# The key the SDK marks a secret with on the wire (and, in this SDK, a resource reference): its secret
+# wrapper's one key besides "value", read from the exported helper rather than the private constant.
+(SECRET_MARK_KEY,) = set(rpc.wrap_rpc_secret(None)) - {"value"}
+
+
+def _may_hold_secrets(registration: Registration) -> bool:
+    """Whether the inputs hold a value `mask_secrets` replaces: every such value is a map keyed by the SDK's
+    mark, which then appears in the recorded JSON. Inputs without it (almost every resource) are written as
+    they are, not copied by a walk that would change nothing."""
+    return SECRET_MARK_KEY in registration.encoded_inputs
+
+
 def resources_json(registrations: list[Registration]) -> Files:
     names = _qualified(registrations)
     rows = [
@@ -165,7 +178,7 @@ def resources_json(registrations: list[Registration]) -> Files:
             "protect": r.protect,
             "dependsOn": sorted(names.get(d, d) for d in r.dependencies),
             "provider": r.provider or None,
-            "inputs": mask_secrets(r.inputs),
+            "inputs": mask_secrets(r.inputs) if _may_hold_secrets(r) else r.inputs,
         }
         for r in sorted(registrations, key=lambda r: r.urn)
     ]
