@@ -7,6 +7,7 @@ writes what a reviewer needs to build/<stack>/ (see README "Offline render").
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
 import os
@@ -140,6 +141,27 @@ def stats(result: RenderResult) -> dict[str, object]:
     }
 
 
+class ClosingLoopPolicy(asyncio.DefaultEventLoopPolicy):
+    """Remembers every event loop it makes, so that the render can close them. The SDK makes one in
+    each thread of its executor and leaves them all open; left to the interpreter's shutdown, a loop
+    may outlive its self-pipe socket and print its failing finalizer ("Exception ignored in
+    BaseEventLoop.__del__ ... Invalid file descriptor: -1") after a render that went well."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loops: list[asyncio.AbstractEventLoop] = []
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        loop = super().new_event_loop()
+        self.loops.append(loop)
+        return loop
+
+    def close_loops(self) -> None:
+        for loop in self.loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", default="local")
@@ -154,12 +176,16 @@ def main(argv: list[str] | None = None) -> int:
 
     out = args.out or ROOT / "build" / args.stack
     recorder = Recorder()
+    loops = ClosingLoopPolicy()
+    asyncio.set_event_loop_policy(loops)
     try:
         result = render(args.stack, args.config_file, recorder)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         print(f"{len(recorder.registrations)} resources were registered; nothing was written.", file=sys.stderr)
         return 2
+    finally:
+        loops.close_loops()
     write(result, out)
     if args.stats:
         print(json.dumps(stats(result)))
