@@ -9,17 +9,18 @@ components/<cloud>/platform.py (docs/architecture.md).
 import pulumi
 
 from components.alert_rules import AlertRules, AlertRulesArgs
-from components.alertmanager import AlertRouting, AlertRoutingArgs
+from components.alertmanager import AlertRouting, AlertRoutingArgs, receiver_credentials
 from components.crds import PrometheusOperatorCrds, PrometheusOperatorCrdsArgs
 from components.dashboards import Dashboards, DashboardsArgs
 from components.grafana_identity import GrafanaIdentityArgs
 from components.health import HealthProbes, HealthProbesArgs
-from components.kafka import KafkaMonitoring, KafkaMonitoringArgs
+from components.kafka import KafkaMonitoring, KafkaMonitoringArgs, KafkaSecrets
 from components.logging import LoggingPipeline, LoggingPipelineArgs
 from components.long_term_storage import LongTermStorageArgs, long_term_storage
 from components.metrics import MetricsStack, MetricsStackArgs
 from components.monitors import ScrapeTargets, ScrapeTargetsArgs
 from components.namespaces import ObservabilityNamespaces, ObservabilityNamespacesArgs
+from components.platform import platform_secrets
 from components.platforms import load_from_pulumi, platform_for
 from components.providers import build_providers
 from components.tracing import TracingPipeline, TracingPipelineArgs
@@ -50,7 +51,11 @@ grafana_identity = platform.grafana_identity(
 )
 
 alert_routing = AlertRouting(
-    "alert-routing", AlertRoutingArgs(settings.alerting, context, secrets, namespace=namespaces.metrics), inherit
+    "alert-routing",
+    AlertRoutingArgs(
+        settings.alerting, context, receiver_credentials(settings.alerting, secrets), namespace=namespaces.metrics
+    ),
+    inherit,
 )
 long_term = long_term_storage(
     "long-term-storage",
@@ -62,7 +67,7 @@ long_term = long_term_storage(
         namespace=namespaces.metrics,
         crds=crds,
         platform=platform,
-        cloud_providers=providers.cloud,
+        identity_provider=providers.identity,
     ),
     inherit,
 )
@@ -76,9 +81,9 @@ logs = LoggingPipeline(
         namespace=namespaces.logging,
         crds=crds,
         platform=platform,
-        secrets=secrets,
+        platform_secrets=platform_secrets(platform, secrets),
         grafana_identity=grafana_identity,
-        cloud_providers=providers.cloud,
+        identity_provider=providers.identity,
     ),
     inherit,
 )
@@ -95,7 +100,7 @@ tracing = TracingPipeline(
         cluster=settings.cluster,
         cloud=cloud,
         grafana_identity=grafana_identity,
-        log_sink=logs.sink,
+        log_store_id=logs.log_store_id,
     ),
     inherit,
 )
@@ -109,7 +114,7 @@ metrics = MetricsStack(
         context,
         crds=crds,
         namespace=namespaces.metrics,
-        secrets=secrets,
+        grafana_admin_password=secrets.get("grafanaAdminPassword"),
         alertmanager=alert_routing.inputs,
         thanos=long_term.sidecar_inputs,
         grafana=merge_grafana_inputs(
@@ -136,7 +141,9 @@ scrape_targets = ScrapeTargets(
     inherit,
 )
 kafka = KafkaMonitoring(
-    "kafka", KafkaMonitoringArgs(settings.kafka, context, secrets, namespace=namespaces.metrics, crds=crds), inherit
+    "kafka",
+    KafkaMonitoringArgs(settings.kafka, context, KafkaSecrets.of(secrets), namespace=namespaces.metrics, crds=crds),
+    inherit,
 )
 dashboards = Dashboards(
     "dashboards",

@@ -18,12 +18,18 @@ from settings import StackSecrets
 from settings.model import AlertingSettings
 
 
+def receiver_credentials(alerting: AlertingSettings, secrets: StackSecrets) -> dict[str, pulumi.Output[str]]:
+    """The enabled receivers' credentials (pagerdutyRoutingKey, slackWebhookUrl, ...) by stack secret
+    name: all of the stack's secrets that alert routing reads."""
+    return {s.stack_secret: secrets.require(s.stack_secret) for s in receiver_secrets(alerting)}
+
+
 @dataclass(frozen=True)
 class AlertRoutingArgs:
     alerting: AlertingSettings
     context: StackContext
-    # The receivers' credentials (pagerdutyRoutingKey, slackWebhookUrl, ...).
-    secrets: StackSecrets
+    # The enabled receivers' credentials by stack secret name (`receiver_credentials`).
+    receiver_credentials: dict[str, pulumi.Output[str]]
     # The metrics namespace: the Secret must sit next to the Alertmanager that mounts it.
     namespace: NamespaceRef
 
@@ -47,7 +53,7 @@ class AlertRouting(pulumi.ComponentResource):
                     labels=common_labels("alertmanager", args.context.stack),
                 ),
                 type="Opaque",
-                string_data={s.key: args.secrets.require(s.stack_secret) for s in needed},
+                string_data={s.key: args.receiver_credentials[s.stack_secret] for s in needed},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
             )
             secret_names.append(RECEIVER_SECRET_NAME)

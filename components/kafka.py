@@ -30,15 +30,44 @@ from render.kafka_scrape import (
 )
 from render.kafka_ui import SECRET_KEYS, jaas_config, kafka_ui_values, login_mode
 from settings import StackSecrets
+from settings.errors import config_key
 from settings.model import KafkaSettings
+from settings.secrets import set_command
+
+
+@dataclass(frozen=True)
+class KafkaSecrets:
+    """The stack secrets Kafka monitoring reads, None where the stack has not set one (the config's
+    rules require each one that the Kafka settings use)."""
+
+    # `kafkaPassword`: the SASL user's, for the lag exporter and Kafka UI.
+    sasl_password: pulumi.Output[str] | None = None
+    # `kafkaMetricsPassword`: the managed vendor's metrics endpoint.
+    metrics_password: pulumi.Output[str] | None = None
+    # `kafkaUiOidcClientSecret`: Kafka UI's OIDC login.
+    ui_oidc_client_secret: pulumi.Output[str] | None = None
+
+    @staticmethod
+    def of(secrets: StackSecrets) -> KafkaSecrets:
+        return KafkaSecrets(
+            sasl_password=secrets.get("kafkaPassword"),
+            metrics_password=secrets.get("kafkaMetricsPassword"),
+            ui_oidc_client_secret=secrets.get("kafkaUiOidcClientSecret"),
+        )
+
+
+def _required(value: pulumi.Output[str] | None, name: str) -> pulumi.Output[str]:
+    if value is None:
+        raise KeyError(f"{config_key('secrets.' + name)} is not set: run {set_command(name)}")
+    return value
 
 
 @dataclass(frozen=True)
 class KafkaMonitoringArgs:
     kafka: KafkaSettings
     context: StackContext
-    # kafkaPassword, kafkaMetricsPassword, kafkaUiOidcClientSecret.
-    secrets: StackSecrets
+    # `KafkaSecrets.of(stack secrets)`.
+    secrets: KafkaSecrets
     # The metrics namespace: the exporter, the UI, their Secrets and every monitor live there.
     namespace: NamespaceRef
     crds: PrometheusOperatorCrds
@@ -98,7 +127,7 @@ class KafkaMonitoring(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, depends_on=self._args.crds.depends_on())
 
     def _kafka_password(self) -> pulumi.Output[str]:
-        return self._args.secrets.require("kafkaPassword")
+        return _required(self._args.secrets.sasl_password, "kafkaPassword")
 
     # --- children --------------------------------------------------------------------------
 
@@ -143,7 +172,7 @@ class KafkaMonitoring(pulumi.ComponentResource):
             MONITOR_COMPONENT,
             {
                 username_key: vendor_metrics_username(kafka),
-                password_key: self._args.secrets.require("kafkaMetricsPassword"),
+                password_key: _required(self._args.secrets.metrics_password, "kafkaMetricsPassword"),
             },
         )
         scrape = CustomResource(
@@ -170,7 +199,9 @@ class KafkaMonitoring(pulumi.ComponentResource):
             )
             credentials[SECRET_KEYS.login_password] = pulumi.Output.secret(password.result)
         else:
-            credentials[SECRET_KEYS.oidc_client_secret] = self._args.secrets.require("kafkaUiOidcClientSecret")
+            credentials[SECRET_KEYS.oidc_client_secret] = _required(
+                self._args.secrets.ui_oidc_client_secret, "kafkaUiOidcClientSecret"
+            )
         if kafka.sasl is not None:
             sasl = kafka.sasl
             credentials[SECRET_KEYS.sasl_jaas_config] = pulumi.Output.secret(

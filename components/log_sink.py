@@ -12,7 +12,6 @@ from components.namespaces import NamespaceRef
 from contracts.context import StackContext
 from contracts.inputs import GrafanaInputs
 from render.fluent_bit import FLUENT_BIT_NAME, SinkOutputs
-from settings import StackSecrets
 from settings.model import ClusterSettings, LoggingSettings, Section
 
 if TYPE_CHECKING:
@@ -36,12 +35,13 @@ class LogSinkArgs:
     context: StackContext
     # The logging namespace: Fluent Bit runs there and reads the sink's Secrets there.
     namespace: NamespaceRef
-    secrets: StackSecrets
+    # The platform's own stack secrets (`components.platform.platform_secrets`), by name.
+    platform_secrets: dict[str, pulumi.Output[str]]
     # Grafana's one cloud identity, granted read on the logs (None where the platform has none).
     grafana_identity: GrafanaIdentity | None
-    # `Providers.cloud`, only for a child that needs another provider of a package than the one it
-    # inherits (OCI's home region for IAM); every other child inherits the pipeline's providers.
-    cloud_providers: Any = None
+    # The provider IAM writes must use (`Providers.identity`: OCI's home region); None inherits the
+    # pipeline's providers like every other child.
+    identity_provider: pulumi.ProviderResource | None
 
 
 @dataclass
@@ -59,6 +59,9 @@ class SinkBinding:
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     # Annotations of Fluent Bit's pods: a credential's id here rolls the DaemonSet when it is rotated.
     pod_annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    # The cloud id of the store the logs land in, where another capability may keep its data next to
+    # them (Azure: the Log Analytics workspace, where Application Insights keeps traces); None elsewhere.
+    log_store_id: pulumi.Output[str] | None = None
 
 
 class LogSink(Protocol):

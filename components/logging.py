@@ -31,7 +31,6 @@ from render.fluent_bit import (
     service_monitor,
 )
 from render.resources import resource_requirements
-from settings import StackSecrets
 from settings.model import ClusterSettings, LoggingSettings, Section
 
 if TYPE_CHECKING:
@@ -49,18 +48,18 @@ class LoggingPipelineArgs:
     namespace: NamespaceRef
     crds: PrometheusOperatorCrds
     platform: Platform
-    secrets: StackSecrets
+    # The platform's own stack secrets (`components.platform.platform_secrets`), handed to its sink.
+    platform_secrets: dict[str, pulumi.Output[str]]
     # Grafana's one cloud identity: the sink grants it read on the logs (None where there is none).
     grafana_identity: GrafanaIdentity | None
-    # `Providers.cloud`, passed to the sink for the one child that needs a provider it does not inherit
-    # (OCI's home region).
-    cloud_providers: Any = None
+    # The provider the sink's IAM writes must use (`Providers.identity`: OCI's home region); None inherits.
+    identity_provider: pulumi.ProviderResource | None
 
 
 class LoggingPipeline(pulumi.ComponentResource):
     """For other capabilities: `grafana` (the `logs` datasource for MetricsStack, None where Grafana has
-    none) and `sink` (the platform's log sink: Azure's `workspace` is where traces go too). Registered
-    output: `release`, the Fluent Bit release's name."""
+    none) and `log_store_id` (the sink's store where traces may go too: Azure's workspace; None
+    elsewhere). Registered output: `release`, the Fluent Bit release's name."""
 
     def __init__(self, name: str, args: LoggingPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(PIPELINE_TYPE, name, None, opts)
@@ -71,9 +70,9 @@ class LoggingPipeline(pulumi.ComponentResource):
             args.cloud,
             context,
             args.namespace,
-            args.secrets,
+            args.platform_secrets,
             args.grafana_identity,
-            args.cloud_providers,
+            args.identity_provider,
         )
         self.sink = platform.log_sink(
             f"{name}-{platform.rules.cloud}-sink", sink_args, pulumi.ResourceOptions(parent=self)
@@ -93,6 +92,7 @@ class LoggingPipeline(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=[*args.crds.depends_on(), self.release]),
         )
         self.grafana: GrafanaInputs | None = binding.grafana
+        self.log_store_id: pulumi.Output[str] | None = binding.log_store_id
         self.register_outputs({"release": self.release.name})
 
 

@@ -7,7 +7,7 @@ the objstore config) comes from the platform (components/<cloud>/platform.py).""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import pulumi
 import yaml
@@ -57,9 +57,9 @@ class BucketAccessArgs:
     service_accounts: list[ServiceAccountRef]
     # The metrics namespace (the local platform runs its object store there).
     namespace: NamespaceRef
-    # The platform's own providers (`Providers.cloud`), for a child that needs another provider than
-    # the one it inherits (OCI writes IAM policies in the home region); None locally.
-    cloud_providers: Any = None
+    # The provider the bucket's IAM writes must use (`Providers.identity`: OCI's home region); None
+    # inherits the component's like every other child.
+    identity_provider: pulumi.ProviderResource | None
 
 
 class BucketAccess(Protocol):
@@ -87,8 +87,8 @@ class LongTermStorageArgs:
     namespace: NamespaceRef
     crds: PrometheusOperatorCrds
     platform: Platform
-    # `Providers.cloud`, for the platform's children that need a provider they do not inherit.
-    cloud_providers: Any = None
+    # The provider IAM writes must use (`Providers.identity`), handed to the bucket's code; None inherits.
+    identity_provider: pulumi.ProviderResource | None
 
 
 def _objstore_yaml(config: dict[str, object]) -> str:
@@ -106,7 +106,7 @@ class LongTermStorage(pulumi.ComponentResource):
         config = BucketConfig(args.long_term, args.cluster, args.cloud, context)
         self.bucket = platform.bucket_access(
             f"{name}-{platform.rules.cloud}",
-            BucketAccessArgs(config, bucket_service_accounts(context), args.namespace, args.cloud_providers),
+            BucketAccessArgs(config, bucket_service_accounts(context), args.namespace, args.identity_provider),
             pulumi.ResourceOptions(parent=self),
         )
         objstore_text = pulumi.Output.from_input(self.bucket.objstore_secret_key).apply(

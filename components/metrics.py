@@ -30,10 +30,8 @@ from render.kube_prometheus_stack import (
     prometheus_service_name,
     render_kube_prometheus_stack_values,
 )
-from settings import StackSecrets
 from settings.model import GrafanaSettings, MetricsSettings
 
-GRAFANA_ADMIN_PASSWORD_SECRET = "grafanaAdminPassword"
 GENERATED_PASSWORD_LENGTH = 32
 
 
@@ -48,8 +46,8 @@ class MetricsStackArgs:
     crds: PrometheusOperatorCrds
     # The metrics namespace: the release and its Secrets go there.
     namespace: NamespaceRef
-    # For `grafanaAdminPassword`; without it a password is generated (pulumi-random).
-    secrets: StackSecrets
+    # The stack secret `grafanaAdminPassword`; without it a password is generated (pulumi-random).
+    grafana_admin_password: pulumi.Output[str] | None
     alertmanager: AlertmanagerInputs | None = None
     thanos: ThanosSidecarInputs | None = None
     grafana: GrafanaInputs | None = None
@@ -64,7 +62,7 @@ class MetricsStack(pulumi.ComponentResource):
         release_name = args.metrics.release_name
         namespace = args.namespace.name
 
-        admin_password = args.secrets.get(GRAFANA_ADMIN_PASSWORD_SECRET)
+        admin_password = args.grafana_admin_password
         if admin_password is None:
             # Read it with: kubectl -n <ns> get secret <release>-grafana-admin -o jsonpath='{.data.admin-password}'
             admin_password = RandomPassword(

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from components.log_sink import LogSink, LogSinkArgs
     from components.long_term_storage import BucketAccess, BucketAccessArgs, BucketConfig
     from components.trace_backend import TraceBackend, TraceBackendArgs
-    from settings import StackSettings
+    from settings import StackSecrets, StackSettings
     from settings.model import Section
     from settings.platform_rules import PlatformRules
 
@@ -39,6 +39,10 @@ class Platform(Protocol):
     def provider_list(self, cloud: Any) -> list[pulumi.ProviderResource]:
         """The providers of `cloud_providers` that components inherit through `providers=`."""
 
+    def identity_provider(self, cloud: Any) -> pulumi.ProviderResource | None:
+        """The provider of `cloud_providers` that IAM writes must use, where it is not the one they
+        inherit (OCI: the tenancy's home region); None: they inherit it like every other child."""
+
     def grafana_identity(
         self, name: str, args: GrafanaIdentityArgs, opts: pulumi.ResourceOptions
     ) -> GrafanaIdentity | None:
@@ -55,3 +59,9 @@ class Platform(Protocol):
 
     def trace_backend(self, name: str, args: TraceBackendArgs, opts: pulumi.ResourceOptions) -> TraceBackend | None:
         """The cloud's own trace backend for `tracing.backend`, or None for Jaeger (the same everywhere)."""
+
+
+def platform_secrets(platform: Platform, secrets: StackSecrets) -> dict[str, pulumi.Output[str]]:
+    """The stack secrets the platform's own code reads (its rules' `required_secrets`), by name: what
+    a capability hands the platform instead of every secret of the stack."""
+    return {name: secrets.require(name) for name in platform.rules.required_secrets}

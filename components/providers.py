@@ -1,8 +1,8 @@
 """The Kubernetes provider and the platform's cloud providers, built once from config.
 
 Components get them through the `providers=` resource option (`Providers.options()`), which every
-child inherits; only a child that needs another provider of the same package (OCI's home region for
-IAM) names one itself.
+child inherits; only a child that needs another provider of the same package names one itself: IAM
+writes take `Providers.identity` (OCI's home region), handed to the capabilities that write IAM.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ class Providers:
     cloud: Any = None
     # The same, as the list the `providers=` option takes.
     cloud_list: tuple[pulumi.ProviderResource, ...] = ()
+    # The provider IAM writes must use (`Platform.identity_provider`); None: they inherit theirs.
+    identity: pulumi.ProviderResource | None = None
 
     def options(self, **kwargs: Any) -> pulumi.ResourceOptions:
         """Options for a top-level component: its children inherit these providers."""
@@ -40,4 +42,9 @@ def build_providers(settings: StackSettings, secrets: StackSecrets, platform: Pl
         enable_config_map_mutable=True,
     )
     cloud = platform.cloud_providers(settings)
-    return Providers(kubernetes=kubernetes, cloud=cloud, cloud_list=tuple(platform.provider_list(cloud)))
+    return Providers(
+        kubernetes=kubernetes,
+        cloud=cloud,
+        cloud_list=tuple(platform.provider_list(cloud)),
+        identity=platform.identity_provider(cloud),
+    )

@@ -16,7 +16,6 @@ from settings.model import ClusterSettings, Section, TracingSettings
 
 if TYPE_CHECKING:
     from components.grafana_identity import GrafanaIdentity
-    from components.log_sink import LogSink
 
 
 @dataclass
@@ -33,9 +32,9 @@ class TraceBackendArgs:
     namespace: NamespaceRef
     # Grafana's one cloud identity, granted read on the backend's traces (None where the platform has none).
     grafana_identity: GrafanaIdentity | None
-    # The logging capability's log sink: a backend may keep traces next to the logs (Azure's
-    # workspace-based Application Insights in the sink's Log Analytics workspace).
-    log_sink: LogSink
+    # The log sink's store (`SinkBinding.log_store_id`): a backend may keep traces next to the logs
+    # (Azure's workspace-based Application Insights in the Log Analytics workspace); None where it has none.
+    log_store_id: pulumi.Output[str] | None
 
 
 @dataclass

@@ -22,7 +22,6 @@ from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 from components.crds import PrometheusOperatorCrds
 from components.grafana_identity import GrafanaIdentity
 from components.helm import chart_release
-from components.log_sink import LogSink
 from components.monitors import monitor_resource
 from components.namespaces import NamespaceRef
 from components.platform import Platform
@@ -51,13 +50,13 @@ class TracingPipelineArgs:
     crds: PrometheusOperatorCrds
     # Builds its own trace backend for `tracing.backend`, or none when traces go to Jaeger. The rest is
     # for that backend only: the cluster, the platform's config section (`Platform.section`), Grafana's
-    # cloud identity (granted read on the traces) and the logging capability's sink (Azure keeps traces
-    # in its workspace).
+    # cloud identity (granted read on the traces) and the logging capability's log store
+    # (`LoggingPipeline.log_store_id`: Azure keeps traces in its workspace).
     platform: Platform
     cluster: ClusterSettings
     cloud: Section | None
     grafana_identity: GrafanaIdentity | None
-    log_sink: LogSink
+    log_store_id: pulumi.Output[str] | None
 
 
 class TracingPipeline(pulumi.ComponentResource):
@@ -72,7 +71,7 @@ class TracingPipeline(pulumi.ComponentResource):
         tracing = args.tracing
         self._name = name
         backend_args = TraceBackendArgs(
-            tracing, args.cluster, args.cloud, args.context, args.namespace, args.grafana_identity, args.log_sink
+            tracing, args.cluster, args.cloud, args.context, args.namespace, args.grafana_identity, args.log_store_id
         )
         self.backend = args.platform.trace_backend(
             f"{name}-{args.platform.rules.cloud}", backend_args, pulumi.ResourceOptions(parent=self)

@@ -126,3 +126,13 @@ Email = text(
 )
 Path = text(r"/\S*", "a path starting with '/'")
 Route = text(r"/\S*", "a route starting with '/'")
+
+
+def named(hint: str) -> Any:
+    """A name from a list that depends on other keys: any text here, so that every name outside the list
+    (an unknown one too) gets the words of the rule that knows the list, not a list of every name."""
+    return Annotated[str, Form(hint)]
+
+
+# Checked against the stack's cloud (PlatformRules.trace_backends, settings.validation platform_problems).
+TraceBackendName = named("the name of a trace backend the stack's cloud runs (see docs/tracing.md)")

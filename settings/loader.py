@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,13 +65,25 @@ class Collector:
             self.problems.append(f"{config_key(key)} {message}")
 
 
-def unknown_key_message(loc: tuple[int | str, ...]) -> str:
+def unknown_key_message(loc: tuple[int | str, ...], cloud: str | None = None, clouds: Collection[str] = ()) -> str:
+    """Why the key at `loc` is not read, and what to do. `cloud` is the stack's (None when unknown),
+    `clouds` every registered cloud: a key that moved into another cloud's section is of no use here."""
     parent = container_at(StackSettings, loc[:-1]) if loc[:-1] else StackSettings
     key = str(loc[-1])
     allowed = sorted(keys_of(parent)) if parent is not None else []
+    old = key_of(loc)
+    removed = getattr(parent, "removed_keys", {}).get(key)
+    if removed is not None:
+        return f"was removed: {removed}; remove the key (pulumi config rm --path '{old}')"
     moved = getattr(parent, "moved_keys", {}).get(key)
     if moved is not None:
-        old = key_of(loc)
+        section = moved.split(".", 1)[0]
+        if cloud is not None and section in clouds and section != cloud:
+            # The old key was accepted and unused on this cloud: moving it would only be refused again.
+            return (
+                f"applies to the {section} cloud only ({config_key(moved)}), and this stack's cloud is {cloud}: "
+                f"remove it (pulumi config rm --path '{old}')"
+            )
         return (
             f"has moved to {config_key(moved)}: pulumi config rm --path '{old}'; "
             f"pulumi config set --path '{moved}' <value>"
@@ -86,11 +98,11 @@ def unknown_key_message(loc: tuple[int | str, ...]) -> str:
     return f"is not a known key{suggestion(key, allowed)}; allowed keys here: {', '.join(allowed)}"
 
 
-def error_message(error: Any) -> str:
+def error_message(error: Any, cloud: str | None = None, clouds: Collection[str] = ()) -> str:
     loc = tuple(error["loc"])
     kind = error["type"]
     if kind in ("unexpected_keyword_argument", "extra_forbidden"):
-        return f"{config_key(key_of(loc))} {unknown_key_message(loc)}"
+        return f"{config_key(key_of(loc))} {unknown_key_message(loc, cloud, clouds)}"
     found = field_at(StackSettings, loc)
     allowed = describe(*found) if found else "a known value"
     if kind == "missing":
@@ -135,6 +147,23 @@ def _flat_keys(sections: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     return kept
 
 
+def _other_cloud_sections(
+    sections: dict[str, Any], cloud: str, clouds: Collection[str], problems: list[str]
+) -> dict[str, Any]:
+    """A section named after another registered cloud is never read on this one: refused (and left out,
+    so its values are not checked as well), instead of being accepted and ignored."""
+    kept = {}
+    for key, value in sections.items():
+        if key in clouds and key != cloud and key in keys_of(StackSettings):
+            problems.append(
+                f"{config_key(key)} is the {key} cloud's section, and this stack's cloud is {cloud}: "
+                f"remove it (pulumi config rm {key})"
+            )
+        else:
+            kept[key] = value
+    return kept
+
+
 def check_settings(
     raw: dict[str, Any], platforms: Mapping[str, PlatformRules]
 ) -> tuple[StackSettings | None, list[str]]:
@@ -143,6 +172,9 @@ def check_settings(
     problems: list[str] = []
     sections = _flat_keys({key: value for key, value in raw.items() if key != "secrets"}, problems)
     platform = platforms.get(str(sections.get("cloud")))
+    cloud = platform.cloud if platform else None
+    if cloud is not None:
+        sections = _other_cloud_sections(sections, cloud, platforms.keys(), problems)
     defaults = defaults_for(platform.defaults if platform else {}, str(sections.get("environment")))
     layered = merge(defaults, sections)
     failed: set[str] = set()
@@ -158,7 +190,7 @@ def check_settings(
             for item in error.errors(include_url=False):
                 loc = tuple(item["loc"])
                 if attempt == 0:
-                    problems.append(error_message(item))
+                    problems.append(error_message(item, cloud, platforms.keys()))
                 if not loc or loc[0] in ("cloud", "environment"):
                     return None, problems  # the rules all depend on them
                 # A missing key or a bad list item: give up on the whole enclosing object or list.

@@ -37,6 +37,7 @@ from settings.fields import (
     PositiveDuration,
     Quantity,
     Route,
+    TraceBackendName,
     checked,
     count,
     number,
@@ -175,7 +176,10 @@ class SloSettings(Section):
     # Fraction that must be faster than `latency_threshold_seconds`; 0 disables the latency SLO.
     latency: number(0.0, 0.99999) = 0.0
     latency_threshold_seconds: number(0.001, 60.0) = 1.0
-    # No window: the burn-rate alerts are tuned for 30 days (rules/slo.py SLO_WINDOW).
+
+    # Keys that were taken out, and why: the loader tells a stack file that still sets one to remove it.
+    # The window only ever accepted 30d: the burn-rate alerts are tuned for 30 days (rules/slo.py SLO_WINDOW).
+    removed_keys: ClassVar[dict[str, str]] = {"window": "the SLO window is always 30d"}
 
 
 Topic = text(r"[A-Za-z0-9._-]{1,249}", "a Kafka topic name (letters, digits, '.', '_', '-')")
@@ -316,7 +320,9 @@ class LoggingSettings(Section):
 
 class TracingSettings(Section):
     namespace: DnsLabel = "tracing"
-    backend: Literal["jaeger", "azure-monitor", "cloud-trace"] = "jaeger"
+    # Which backends a stack can use depends on its cloud: the platform's rule checks the name
+    # (settings.validation platform_problems), so any other value is told what this cloud runs.
+    backend: TraceBackendName = "jaeger"
     # Fraction of traces kept after tail sampling keeps every error and slow trace.
     sampling_rate: number(0.0, 1.0) = 0.1
     slow_trace_threshold_ms: count(1, 600_000) = 1000

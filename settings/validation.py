@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 from settings.defaults import APP_LATENCY_BUCKETS_SECONDS, DAPR_LATENCY_BUCKETS_MS, MIN_PRODUCTION_LOG_RETENTION_DAYS
+from settings.errors import shown
 from settings.fields import duration_seconds
 from settings.model import StackSettings
 from settings.platform_rules import PlatformRules, Report
@@ -36,11 +37,13 @@ def platform_problems(s: StackSettings, report: Report, platform: PlatformRules)
             for key, hint in platform.required_keys.items():
                 if not getattr(section, _snake(key)):
                     report(f"{cloud}.{key}", f"is required when cloud is {cloud} ({hint})", uses=("cloud",))
-    allowed = platform.trace_backends
-    if s.tracing.backend not in allowed:
+    allowed, backend = platform.trace_backends, s.tracing.backend
+    if backend not in allowed:
+        # The model takes any name (settings.fields TraceBackendName); one no cloud runs gets these words too.
+        got = backend if re.fullmatch(r"[\w.-]{1,32}", backend) else shown(backend)
         report(
             "tracing.backend",
-            f"must be one of {', '.join(allowed)} when cloud is {cloud} (got {s.tracing.backend})",
+            f"must be one of {', '.join(allowed)} when cloud is {cloud} (got {got})",
             uses=("cloud",),
         )
     lt = s.metrics.long_term
@@ -365,7 +368,9 @@ RULES = (
 
 
 def cross_field_problems(s: StackSettings, report: Report, platform: PlatformRules | None) -> None:
-    for rule in RULES:
-        rule(s, report)
+    # The cloud's rules first (where the old cloud_problems ran): a key that does not fit the cloud
+    # (local in production, a missing cloud section) explains the rules that follow from it.
     if platform is not None:
         platform_problems(s, report, platform)
+    for rule in RULES:
+        rule(s, report)

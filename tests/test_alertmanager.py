@@ -643,3 +643,22 @@ def test_chart_pod_alerts_are_not_muted_by_a_node_outage_and_the_doc_says_so() -
     ours = {"alertname": "DaprSidecarDown", "severity": "critical", "namespace": "todo", "pod": "chat-api-1"}
     assert muted(rules, node_down, {**ours, "node": "node-a"})
     assert not muted(rules, node_down, {**ours, "node": "node-b"})
+
+
+def test_alert_routing_gets_the_enabled_receivers_credentials_only() -> None:
+    """Not the stack's secrets: the credentials of the receivers that are on, by stack secret name."""
+    from components.alertmanager import AlertRoutingArgs, receiver_credentials
+    from settings import StackSecrets
+    from settings.secrets import KNOWN_SECRETS
+    from tests.arg_types import wide_fields
+
+    assert wide_fields(AlertRoutingArgs) == {}
+    every = StackSecrets(values={name: f"value-of-{name}" for name in KNOWN_SECRETS})  # type: ignore[misc]
+    settings = with_receivers({"pagerduty": {"enabled": True}, "slack": {"enabled": True, "channel": "#alerts"}})
+    assert receiver_credentials(settings.alerting, every) == {
+        "pagerdutyRoutingKey": "value-of-pagerdutyRoutingKey",
+        "slackWebhookUrl": "value-of-slackWebhookUrl",
+    }
+    only_pagerduty = StackSecrets(values={"pagerdutyRoutingKey": "k"})  # type: ignore[dict-item]
+    with pytest.raises(KeyError, match=re.escape("secrets.slackWebhookUrl")):
+        receiver_credentials(settings.alerting, only_pagerduty)

@@ -33,44 +33,51 @@ def program_files() -> list[Path]:
     return files
 
 
+CLOUD_SECTIONS = frozenset(CLOUDS) - {"local"}
+
+
 def _is_cloud_name(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value in CLOUDS
 
 
-def cloud_branches(source: str) -> list[tuple[int, str]]:
-    """Comparisons with a cloud's name (`cloud == "gcp"`, `in ("azure", "oci")`), maps keyed by cloud
-    names, and `getattr(x, "<cloud>")`: the ways code picks behaviour by cloud."""
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Compare):
-            operands = [node.left, *node.comparators]
-            names = [n for n in operands if _is_cloud_name(n)]
-            names += [e for n in operands if isinstance(n, (ast.Tuple, ast.List, ast.Set)) for e in n.elts]
-            if any(_is_cloud_name(n) for n in names):
-                found.append((node.lineno, "compares with a cloud name"))
-        elif isinstance(node, ast.Dict) and sum(_is_cloud_name(k) for k in node.keys if k is not None) >= 2:
-            found.append((node.lineno, "a map keyed by cloud names"))
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in ("getattr", "hasattr")
-            and len(node.args) >= 2
-            and _is_cloud_name(node.args[1])
-        ):
-            found.append((node.lineno, f"{node.func.id} of a cloud section"))
+def _cloud_literal_names(tree: ast.AST) -> set[int]:
+    """The ids of the names in `Cloud = Literal[...]` (settings/model.py): the one place outside the
+    platforms that lists the clouds, so the config model can say which values `cloud` takes."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "Cloud" for t in node.targets):
+            found |= {id(n) for n in ast.walk(node.value) if _is_cloud_name(n)}
     return found
 
 
-def test_the_scanner_sees_each_kind_of_cloud_branch() -> None:
+def cloud_branches(source: str) -> list[tuple[int, str]]:
+    """Every place that names a cloud: a cloud's name as a string (comparisons, `match` cases, maps keyed
+    by cloud, constants such as `AZ = "azure"`, `getattr(settings, "gcp")`) or a cloud's own config
+    section read as an attribute (`settings.azure`). Code that names no cloud cannot branch on one."""
+    tree = ast.parse(source)
+    allowed = _cloud_literal_names(tree)
+    found = []
+    for node in ast.walk(tree):
+        if _is_cloud_name(node) and id(node) not in allowed:
+            found.append((node.lineno, f"names the cloud {node.value!r}"))  # type: ignore[attr-defined]
+        elif isinstance(node, ast.Attribute) and node.attr in CLOUD_SECTIONS:
+            found.append((node.lineno, f"reads the {node.attr} section"))
+    return sorted(found)
+
+
+def test_the_scanner_sees_each_way_of_naming_a_cloud() -> None:
     source = (
         'if s.cloud == "azure": pass\n'
         'x = s.cloud in ("gcp", "oci")\n'
-        'T = {"azure": 1, "gcp": 2}\n'
+        'T = {"azure": 1}.get(s.cloud)\n'
         'y = getattr(s, "oci")\n'
-        'z = {"local": 1}\n'
+        "match s.cloud:\n"
+        '    case "local": pass\n'
+        "z = s.gcp.project\n"
         "w = s.cloud\n"
+        'Cloud = Literal["azure", "gcp"]\n'
     )
-    assert [line for line, _ in cloud_branches(source)] == [1, 2, 3, 4]
+    assert [line for line, _ in cloud_branches(source)] == [1, 2, 2, 3, 4, 6, 7]
 
 
 def test_no_cloud_branch_outside_the_platforms() -> None:

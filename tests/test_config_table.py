@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 import re
 import subprocess
 import sys
@@ -148,6 +149,29 @@ BAD: list[tuple[str, tuple[tuple[str, Any], ...], str, str]] = [
     ("prod", (("azure.clientSecretRotation", "rotate now"),), "azure.clientSecretRotation", "a short label"),
     ("prod", (("azure.clientSecretValidityDays", 1000),), "azure.clientSecretValidityDays", "from 30 to 730"),
     ("prod", (("logging.clientSecretRotation", "2027-01"),), "logging.clientSecretRotation", "has moved to"),
+    # Accepted and unused off Azure: the stack is told to drop them, not to set the Azure key.
+    (
+        "prod-gcp",
+        (("logging.clientSecretRotation", "2027-01"),),
+        "logging.clientSecretRotation",
+        "applies to the azure cloud only (todo-observability:azure.clientSecretRotation), and this stack's cloud "
+        "is gcp: remove it (pulumi config rm --path 'logging.clientSecretRotation')",
+    ),
+    (
+        "local",
+        (("logging.clientSecretValidityDays", 90),),
+        "logging.clientSecretValidityDays",
+        "applies to the azure cloud only",
+    ),
+    # Another cloud's section is never read: refused, not ignored.
+    (
+        "prod-gcp",
+        (("azure", {"location": "westeurope"}),),
+        "azure",
+        "is the azure cloud's section, and this stack's cloud is gcp: remove it (pulumi config rm azure)",
+    ),
+    ("prod", (("oci.region", "eu-frankfurt-1"),), "oci", "this stack's cloud is azure"),
+    ("local", (("gcp", {}),), "gcp", "this stack's cloud is local"),
     ("prod", (("alerting.receivers.email.to", "oncall"),), "alerting.receivers.email.to", "with a domain"),
     (
         "prod-gcp",
@@ -201,15 +225,29 @@ BAD: list[tuple[str, tuple[tuple[str, Any], ...], str, str]] = [
     ("prod", (("services", "frontend"),), "services", "a list, each an object with the keys name"),
     ("local", (("services[0].healthPath", "api/health"),), "services[0].healthPath", "a path starting with '/'"),
     ("prod-oci", (("services[1].kind", "backend"),), "services[1].kind", "one of frontend, api, worker"),
-    # The SLO window is not a key (the burn rates are tuned for 30 days): a stack file that still sets it is told.
+    # The SLO window is no longer a key (the burn rates are tuned for 30 days): a stack file that still sets
+    # it is told why and what to do, not that the key is unknown.
     (
         "local",
         (("services[3].slo.window", "30d"),),
         "services[3].slo.window",
-        "is not a known key; allowed keys here: availability, latency, latencyThresholdSeconds",
+        "was removed: the SLO window is always 30d; remove the key (pulumi config rm --path 'services[3].slo.window')",
     ),
     ("local", (("services", [{"port": 8000}]),), "services[0].name", "a lowercase DNS label"),
     ("local", (("tracing.backend", "azure-monitor"),), "tracing.backend", "must be one of jaeger when cloud is local"),
+    # A backend no cloud runs gets the same words: what this cloud runs.
+    (
+        "prod-oci",
+        (("tracing.backend", "oci-apm"),),
+        "tracing.backend",
+        "must be one of jaeger when cloud is oci (got oci-apm)",
+    ),
+    (
+        "prod",
+        (("tracing.backend", "zipkin"),),
+        "tracing.backend",
+        "must be one of azure-monitor, jaeger when cloud is azure (got zipkin)",
+    ),
     ("prod-oci", (("tracing.jaegerStorage", "memory"),), "tracing.jaegerStorage", "allowed: memory, badger"),
     ("local", (("tracing.daprProtocol", "thrift"),), "tracing.daprProtocol", "one of grpc, http, zipkin"),
     (
@@ -368,8 +406,12 @@ CHUNK_MAX_BYTES = 2_048_000 + int(TAIL_BUFFER_MAX.removesuffix("k")) * 1024 + 32
 
 
 def test_the_log_buffer_minimum_holds_every_chunk_eviction_cannot_touch() -> None:
-    """The chunk being written and one per flush in flight (`storage.max_chunks_up`)."""
-    assert fluent_bit_bytes(MIN_LOG_BUFFER) >= (MAX_CHUNKS_UP + 1) * CHUNK_MAX_BYTES
+    """The chunk being written and one per flush in flight (`storage.max_chunks_up`), rounded up to 10M
+    (docs/logging.md "Buffer size"): equal, so the floor follows MAX_CHUNKS_UP and TAIL_BUFFER_MAX both ways."""
+    floor = (MAX_CHUNKS_UP + 1) * CHUNK_MAX_BYTES
+    rounded_up = f"{math.ceil(floor / 10_000_000) * 10}M"
+    assert rounded_up == MIN_LOG_BUFFER
+    assert fluent_bit_bytes(MIN_LOG_BUFFER) >= floor
 
 
 # --- the stack file itself ------------------------------------------------------------------------------
@@ -448,6 +490,29 @@ def test_cross_field_rules_run_beside_type_errors_without_follow_on_errors() -> 
         "todo-observability:logging.retentionDays",
         "todo-observability:metrics.prometheus.replicas",
     ], error.value.problems
+
+
+def test_the_clouds_own_rules_come_first() -> None:
+    """A production local stack is told first that local is not for production: the production rules
+    after it follow from that one choice."""
+    with pytest.raises(ConfigError) as error:
+        parse_settings(changed("local", ("environment", "production")), "local")
+    assert [p.split(" ")[0] for p in error.value.problems] == [
+        "todo-observability:environment",
+        "todo-observability:alerting.receivers",
+        "todo-observability:tracing.jaegerStorage",
+    ], error.value.problems
+
+
+def test_another_clouds_section_is_refused_once_and_not_checked() -> None:
+    """An Azure section with a bad value on a GCP stack: one error, the section's; its values are never read."""
+    raw = changed("prod-gcp", ("azure", {"tenantId": "not-a-guid"}))
+    with pytest.raises(ConfigError) as error:
+        parse_settings(raw, "prod-gcp")
+    assert error.value.problems == [
+        "todo-observability:azure is the azure cloud's section, and this stack's cloud is gcp: "
+        "remove it (pulumi config rm azure)"
+    ]
 
 
 @pytest.mark.parametrize(

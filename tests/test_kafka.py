@@ -370,3 +370,20 @@ def test_variant_uses_oidc_ingress_tls_and_strimzis_exporter(variant: Rendered) 
     for path in variant.files("**/*"):
         if path.is_file():
             assert "PLACEHOLDER-set-secrets" not in path.read_text(), path
+
+
+def test_kafka_monitoring_gets_its_own_secrets_only() -> None:
+    """Not the stack's secrets: the three Kafka monitoring reads, None where the stack has none."""
+    from components.kafka import KafkaMonitoringArgs, KafkaSecrets
+    from settings import StackSecrets
+    from settings.secrets import KNOWN_SECRETS
+    from tests.arg_types import wide_fields
+
+    assert wide_fields(KafkaMonitoringArgs) == {}
+    every = StackSecrets(values={name: f"value-of-{name}" for name in KNOWN_SECRETS})  # type: ignore[misc]
+    assert KafkaSecrets.of(every) == KafkaSecrets(
+        sasl_password="value-of-kafkaPassword",  # type: ignore[arg-type]
+        metrics_password="value-of-kafkaMetricsPassword",  # type: ignore[arg-type]
+        ui_oidc_client_secret="value-of-kafkaUiOidcClientSecret",  # type: ignore[arg-type]
+    )
+    assert KafkaSecrets.of(StackSecrets()) == KafkaSecrets()

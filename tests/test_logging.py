@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import re
+import typing
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from settings import ConfigError
 from settings.secrets import PLACEHOLDER_PREFIX
 from tests.harness import AZURE, PRODUCTION_STACKS, Rendered
 from tools.mocks import COMPUTED_OUTPUTS
-from tools.stackfile import stack_sections
+from tools.stackfile import ROOT, stack_sections
 
 Section = tuple[str, list[tuple[str, str]]]
 
@@ -623,59 +624,64 @@ def test_platforms_without_a_cloud_reader_build_no_grafana_identity(renders: dic
         assert not [r for r in renders[stack].resources if r["type"].startswith("todo-observability:grafana:")]
 
 
-# Runs a stack's program in-process and prints, for each resource, the former parents its aliases name
-# (providers' own aliases name other types, not parents), and the URN of every component.
-ALIAS_PROBE = """
-import json, sys
-import tools.pulumi_internals as internals
-from tools.render import render
+# The URNs that stacks created before issue #19 hold for what moved from the log sink to Grafana's identity,
+# as the engine builds them: every parent's type, '$'-joined, then the resource's own.
+FORMER_URNS = {
+    "prod": {
+        "logging-azure-sink-grafana-reader-app": "urn:pulumi:prod::todo-observability::"
+        "todo-observability:logging:LoggingPipeline$todo-observability:logging:AzureLogSink$"
+        "azuread:index/application:Application::logging-azure-sink-grafana-reader-app",
+        "logging-azure-sink-grafana-reader-sp": "urn:pulumi:prod::todo-observability::"
+        "todo-observability:logging:LoggingPipeline$todo-observability:logging:AzureLogSink$"
+        "azuread:index/servicePrincipal:ServicePrincipal::logging-azure-sink-grafana-reader-sp",
+        "logging-azure-sink-grafana-reader-password": "urn:pulumi:prod::todo-observability::"
+        "todo-observability:logging:LoggingPipeline$todo-observability:logging:AzureLogSink$"
+        "azuread:index/applicationPassword:ApplicationPassword::logging-azure-sink-grafana-reader-password",
+        "logging-azure-sink-grafana-reader-secret": "urn:pulumi:prod::todo-observability::"
+        "todo-observability:logging:LoggingPipeline$todo-observability:logging:AzureLogSink$"
+        "kubernetes:core/v1:Secret::logging-azure-sink-grafana-reader-secret",
+    },
+    "prod-gcp": {
+        "logging-gcp-sink-grafana-reader": "urn:pulumi:prod-gcp::todo-observability::"
+        "todo-observability:logging:LoggingPipeline$todo-observability:logging:GcpLogSink$"
+        "gcp:serviceaccount/account:Account::logging-gcp-sink-grafana-reader",
+        "logging-gcp-sink-grafana-reader-workload-identity": "urn:pulumi:prod-gcp::todo-observability::"
+        "todo-observability:logging:LoggingPipeline$todo-observability:logging:GcpLogSink$"
+        "gcp:serviceaccount/iAMMember:IAMMember::logging-gcp-sink-grafana-reader-workload-identity",
+    },
+}
+# Moved out of the GCP sink too, to the tracing capability (tests/test_tracing.py checks its alias).
+CLOUD_TRACE_GRANT = "logging-gcp-sink-grafana-reader-traces"
 
-aliased = {}
-register = internals.RecordingMockMonitor.RegisterResource
 
-def recording(self, request):
-    aliased[request.name] = [a.spec.parentUrn for a in request.aliases if a.spec.parentUrn]
-    return register(self, request)
-
-internals.RecordingMockMonitor.RegisterResource = recording
-result = render(sys.argv[1])
-components = {r.urn: r.name for r in result.registrations if not r.custom}
-print(json.dumps({"aliased": aliased, "components": components}))
-"""
-
-
-@pytest.mark.parametrize("stack", sorted(IDENTITY_TYPES))
-def test_moved_identity_resources_alias_the_sink_they_were_created_under(stack: str) -> None:
+@pytest.mark.parametrize("stack", sorted(FORMER_URNS))
+def test_moved_identity_resources_alias_the_urns_existing_stacks_hold(stack: str) -> None:
     """`pulumi up` moves them instead of replacing them (a new app registration or service account
-    would mean a new client id or email): each names the log sink, where stacks hold them, as its
-    former parent."""
-    import json
-    import subprocess
-    import sys
+    would mean a new client id or email): the alias each one sends resolves, as the engine resolves
+    it, to the URN it has in a stack created under the log sink."""
+    from tests.engine_aliases import registrations
 
-    from tools.stackfile import ROOT
-
-    done = subprocess.run(
-        [sys.executable, "-c", ALIAS_PROBE, stack], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    probe = json.loads(done.stdout.strip().splitlines()[-1])
-    sink_name = {"prod": "logging-azure-sink", "prod-gcp": "logging-gcp-sink"}[stack]
-    (sink_urn,) = [urn for urn, name in probe["components"].items() if name == sink_name]
-    assert "::todo-observability:logging:LoggingPipeline$" in sink_urn
-    for name in IDENTITY_RESOURCES[stack]:
-        assert probe["aliased"][name] == [sink_urn], name
-    assert probe["aliased"][f"{sink_name}-workspace" if stack == "prod" else f"{sink_name}-writer"] == []
+    sent = registrations(stack)
+    assert set(FORMER_URNS[stack]) == IDENTITY_RESOURCES[stack]
+    for name, former in FORMER_URNS[stack].items():
+        assert sent.former_urns_elsewhere(name) == [former], name
+        assert sent.engine_urn(sent.named(name)) != former, f"{name} has not moved"
+        assert not sent.parent_has_aliases(name), name
+    # Nothing else changed parents: every other alias (the providers' own) names a former type only.
+    assert sent.moved() == set(FORMER_URNS[stack]) | ({CLOUD_TRACE_GRANT} if stack == "prod-gcp" else set())
 
 
 def test_logging_args_carry_sections_not_the_whole_config() -> None:
-    from dataclasses import fields
+    """Sections, not the whole config; the platform's own secrets, not all of them; the one provider
+    the sink's IAM writes need, not the platform's bundle of providers."""
+    import pulumi
 
     from components.azure.grafana_identity import AzureGrafanaIdentityArgs
     from components.gcp.grafana_identity import GcpGrafanaIdentityArgs
-    from components.grafana_identity import GrafanaIdentityArgs
+    from components.grafana_identity import GrafanaIdentity, GrafanaIdentityArgs
     from components.log_sink import LogSinkArgs
     from components.logging import LoggingPipelineArgs
+    from tests.arg_types import wide_fields
 
     for args in (
         LoggingPipelineArgs,
@@ -684,8 +690,20 @@ def test_logging_args_carry_sections_not_the_whole_config() -> None:
         AzureGrafanaIdentityArgs,
         GcpGrafanaIdentityArgs,
     ):
-        annotations = {f.name: str(f.type) for f in fields(args)}
-        assert not [name for name, kind in annotations.items() if "StackSettings" in kind], args.__name__
+        assert wide_fields(args, GrafanaIdentity=GrafanaIdentity) == {}, args.__name__
+    for args in (LoggingPipelineArgs, LogSinkArgs):
+        hints = typing.get_type_hints(args, localns={"GrafanaIdentity": GrafanaIdentity})
+        assert hints["identity_provider"] == pulumi.ProviderResource | None, args.__name__
+        assert hints["platform_secrets"] == dict[str, pulumi.Output[str]], args.__name__
+
+
+def test_the_oci_sink_reads_only_the_secrets_its_platform_declares() -> None:
+    """The sink's secrets are its platform's `required_secrets` (the config's rules check them), and it
+    reads no other."""
+    from components.oci.platform import OCI
+
+    text = (ROOT / "components/oci/log_sink.py").read_text()
+    assert set(re.findall(r'platform_secrets\["(\w+)"\]', text)) == set(OCI.rules.required_secrets)
 
 
 def test_logging_components_inherit_providers_and_build_monitors_one_way() -> None:
@@ -700,7 +718,7 @@ def test_logging_components_inherit_providers_and_build_monitors_one_way() -> No
         text = module.read_text()
         assert "k8s_opts" not in text and "CustomResource(" not in text, module.name
         explicit = re.findall(r"provider=([\w.]+)", text)
-        assert explicit in ([], ["args.cloud_providers.identity"]), (module, explicit)
+        assert explicit in ([], ["args.identity_provider"]), (module, explicit)
 
 
 def test_the_pipeline_says_which_outputs_it_registers() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import re
 import subprocess
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -243,10 +244,50 @@ def test_monitor_specs_are_built_in_one_place() -> None:
 def test_one_resource_requirements_builder_leaves_out_empty_values() -> None:
     resources = ResourceSettings(cpu_request="100m", memory_request="", cpu_limit="", memory_limit="512Mi")
     assert resource_requirements(resources) == {"requests": {"cpu": "100m"}, "limits": {"memory": "512Mi"}}
-    prometheus = settings_of(LOCAL).metrics.prometheus
-    assert kps_values(settings_of(LOCAL))["prometheus"]["prometheusSpec"]["resources"] == resource_requirements(
-        prometheus.resources
+    # What each user of the builder sends, as written by hand: a development stack's defaults, then its own.
+    default = settings_of(LOCAL)
+    assert prometheus_resources(default) == {
+        "requests": {"cpu": "200m", "memory": "512Mi"},
+        "limits": {"memory": "2Gi"},
+    }
+    assert fluent_bit_resources(default) == {
+        "requests": {"cpu": "100m", "memory": "128Mi"},
+        "limits": {"memory": "512Mi"},
+    }
+    tuned = settings_of(
+        LOCAL,
+        metrics={"prometheus": {"resources": {"memoryRequest": "", "cpuLimit": "2"}}},
+        logging={"resources": {"cpuRequest": "", "cpuLimit": "250m", "memoryLimit": ""}},
     )
+    assert prometheus_resources(tuned) == {"requests": {"cpu": "200m"}, "limits": {"cpu": "2", "memory": "2Gi"}}
+    assert fluent_bit_resources(tuned) == {"requests": {"memory": "128Mi"}, "limits": {"cpu": "250m"}}
+
+
+def prometheus_resources(settings: StackSettings) -> dict[str, Any]:
+    resources: dict[str, Any] = kps_values(settings)["prometheus"]["prometheusSpec"]["resources"]
+    return resources
+
+
+def fluent_bit_resources(settings: StackSettings) -> dict[str, Any]:
+    """Fluent Bit's chart values as the logging capability builds them; the sink's part plays no role."""
+    from components.log_sink import SinkBinding
+    from components.logging import fluent_bit_values
+    from render.fluent_bit import loki_outputs
+
+    outputs = loki_outputs("loki", 3100, settings.cluster.name)
+    values = fluent_bit_values(settings.logging, settings.context(), outputs, SinkBinding(outputs=None))  # type: ignore[arg-type]
+    resources: dict[str, Any] = values["resources"]
+    return resources
+
+
+def test_metrics_stack_gets_the_grafana_admin_password_not_the_stack_secrets() -> None:
+    import pulumi
+
+    from components.metrics import MetricsStackArgs
+    from tests.arg_types import wide_fields
+
+    assert wide_fields(MetricsStackArgs) == {}
+    assert typing.get_type_hints(MetricsStackArgs)["grafana_admin_password"] == pulumi.Output[str] | None
 
 
 def test_a_service_monitor_for_each_service_that_exposes_metrics(rendered: Rendered) -> None:

@@ -82,3 +82,22 @@ def test_a_file_that_does_not_parse_is_reported_in_pyyamls_words(tmp_path: Path,
     with pytest.raises(ConfigError) as error:
         read_stack_file(path)
     assert f"Pulumi.cfgtest.yaml{words}" in str(error.value)
+
+
+TRAILING_TAB = "config:\n  todo-observability:cloud: local\t\n  todo-observability:environment: development\n"
+
+
+@needs_libyaml
+def test_a_tab_after_a_value_is_read_as_pulumi_reads_it(tmp_path: Path) -> None:
+    """libyaml accepts a tab after a value on its line; PyYAML's own parser does not. The Pulumi CLI reads
+    stack files with go-yaml, a port of libyaml's scanner, so it accepts the file and hands the program
+    `local`: the program reads the same value and reports nothing, rather than refuse a file the engine took."""
+    with pytest.raises(yaml.YAMLError):
+        parse_stack_text(TRAILING_TAB, yaml.SafeLoader)
+    path = tmp_path / "Pulumi.cfgtest.yaml"
+    path.write_text(TRAILING_TAB)
+    document, problems = read_stack_file(path)
+    assert document == {
+        "config": {"todo-observability:cloud": "local", "todo-observability:environment": "development"}
+    }
+    assert problems == []

@@ -10,6 +10,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
@@ -583,10 +584,35 @@ def test_cloud_neutral_thanos_code_names_no_cloud(path: str) -> None:
 
 @pytest.mark.parametrize("args_type", [LongTermStorageArgs, BucketAccessArgs, BucketConfig])
 def test_long_term_storage_takes_sections_not_the_whole_config(args_type: type) -> None:
-    """The config sections it reads and the StackContext; providers come through `providers=`."""
+    """The config sections it reads and the StackContext; providers come through `providers=`, and the
+    one provider a child names itself is a provider, not the platform's bundle of them (nor `Any`)."""
+    from tests.arg_types import wide_fields
+
+    assert wide_fields(args_type) == {}, args_type.__name__
+
+
+@pytest.mark.parametrize("args_type", [LongTermStorageArgs, BucketAccessArgs])
+def test_iam_writes_get_one_provider_or_inherit(args_type: type) -> None:
     hints = typing.get_type_hints(args_type)
-    whole = {name for name, hint in hints.items() if hint is StackSettings or "Providers" in str(hint)}
-    assert whole == set(), f"{args_type.__name__} takes {sorted(whole)}"
+    assert hints["identity_provider"] == pulumi.ProviderResource | None
+    assert [name for name, hint in hints.items() if "Provider" in str(hint)] == ["identity_provider"]
+
+
+def test_only_oci_names_a_provider_for_iam_writes() -> None:
+    """OCI writes IAM in the tenancy's home region; every other platform's IAM writes inherit."""
+    from components.azure.platform import AzureProviders
+    from components.gcp.platform import GcpProviders
+    from components.oci.platform import OciProviders
+
+    stack_region, home_region = object(), object()
+    bundles = {
+        "azure": AzureProviders(azure=stack_region, azuread=home_region),  # type: ignore[arg-type]
+        "gcp": GcpProviders(gcp=stack_region),  # type: ignore[arg-type]
+        "oci": OciProviders(oci=stack_region, identity=home_region),  # type: ignore[arg-type]
+        "local": None,
+    }
+    chosen = {cloud: PLATFORMS[cloud].identity_provider(bundles[cloud]) for cloud in PLATFORMS}
+    assert chosen == {"azure": None, "gcp": None, "oci": home_region, "local": None}
 
 
 @pytest.mark.parametrize("stack", PRODUCTION_STACKS)

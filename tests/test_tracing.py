@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -317,8 +314,8 @@ def test_gcp_collector_writes_traces_through_workload_identity(renders: dict[str
         (
             "prod-oci",
             {"tracing": {"backend": "oci-apm"}},
-            # Once accepted and then refused: now no backend value at all.
-            "todo-observability:tracing.backend must be one of jaeger, azure-monitor, cloud-trace (got 'oci-apm')",
+            # Once accepted and then refused, now named by no cloud: still told what OCI runs.
+            "todo-observability:tracing.backend must be one of jaeger when cloud is oci (got oci-apm)",
         ),
         (
             "prod-oci",
@@ -379,22 +376,26 @@ def test_grafana_reads_cloud_trace_as_its_one_google_identity(renders: dict[str,
     assert sink["parent"] == "todo-observability:logging:LoggingPipeline::logging"
 
 
-ALIASES_PROBE = """
-import json, sys
-from tools.render import render
-result = render(sys.argv[1])
-print(json.dumps({r.name: r.aliases for r in result.registrations if r.type == "gcp:projects/iAMMember:IAMMember"}))
-"""
+# Its URN in stacks created before issue #19, as the engine builds it (every parent's type, '$'-joined).
+FORMER_CLOUD_TRACE_GRANT_URN = (
+    "urn:pulumi:prod-gcp::todo-observability::"
+    "todo-observability:logging:LoggingPipeline$todo-observability:logging:GcpLogSink$"
+    "gcp:projects/iAMMember:IAMMember::logging-gcp-sink-grafana-reader-traces"
+)
 
 
-def test_the_moved_cloud_trace_grant_has_an_alias() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", ALIASES_PROBE, "prod-gcp"], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    aliases: dict[str, int] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert aliases["logging-gcp-sink-grafana-reader-traces"] == 1
-    assert aliases["tracing-gcp-trace-writer"] == 0
+def test_the_moved_cloud_trace_grant_aliases_the_urn_existing_stacks_hold() -> None:
+    """The alias it sends resolves, as the engine resolves it, to its URN under the log sink; the
+    backend's own resources were created where they are and name no other parent."""
+    from tests.engine_aliases import registrations
+
+    sent = registrations("prod-gcp")
+    grant = "logging-gcp-sink-grafana-reader-traces"
+    assert sent.former_urns_elsewhere(grant) == [FORMER_CLOUD_TRACE_GRANT_URN]
+    assert sent.engine_urn(sent.named(grant)) != FORMER_CLOUD_TRACE_GRANT_URN
+    assert not sent.parent_has_aliases(grant)
+    for name in ("tracing-gcp-gsa", "tracing-gcp-trace-writer", "tracing-gcp-workload-identity"):
+        assert sent.former_urns_elsewhere(name) == [], name
 
 
 # What names a cloud's trace backend: its exporter, datasource type, and config values.
@@ -418,7 +419,10 @@ def test_only_the_clouds_name_their_trace_backends(module: str) -> None:
 
 
 def test_tracing_args_carry_the_sections_the_capability_reads() -> None:
+    from components.grafana_identity import GrafanaIdentity
+    from components.trace_backend import TraceBackendArgs
     from components.tracing import TracingPipelineArgs
+    from tests.arg_types import wide_fields
 
     names = {f.name for f in dataclasses.fields(TracingPipelineArgs)}
     assert names == {
@@ -432,8 +436,31 @@ def test_tracing_args_carry_the_sections_the_capability_reads() -> None:
         "cluster",
         "cloud",
         "grafana_identity",
-        "log_sink",
+        "log_store_id",
     }
+    assert wide_fields(TracingPipelineArgs) == {}
+    assert wide_fields(TraceBackendArgs, GrafanaIdentity=GrafanaIdentity) == {}
+
+
+def test_a_trace_backend_reaches_the_logs_through_the_log_sink_contract(renders: dict[str, Rendered]) -> None:
+    """Application Insights keeps traces in the workspace the log sink names in its binding
+    (`SinkBinding.log_store_id`): a trace backend gets that id, not the sink, and imports no sink."""
+    from components.trace_backend import TraceBackendArgs
+
+    hints = {f.name: str(f.type) for f in dataclasses.fields(TraceBackendArgs)}
+    assert "log_sink" not in hints and not [h for h in hints.values() if "LogSink" in h]
+    for module in sorted((ROOT / "components").glob("*/tracing.py")):
+        imported = {
+            node.module
+            for node in ast.walk(ast.parse(module.read_text()))
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        # The contract (components/log_sink.py) is theirs to read; a cloud's sink module is not.
+        assert not [name for name in imported if name.count(".") == 2 and name.endswith(".log_sink")], module
+    prod = renders["prod"]
+    (insights,) = prod.of_type("azure-native:applicationinsights:Component")
+    workspace = prod.named("logging-azure-sink-workspace", "azure-native:operationalinsights:Workspace")
+    assert insights["inputs"]["workspaceResourceId"] == f"{workspace['name']}-id", "the mocks' id of the workspace"
 
 
 def test_late_spans_follow_the_recorded_decision(rendered: Rendered) -> None:

@@ -185,6 +185,7 @@ class AzureLogSink(pulumi.ComponentResource):
                 depends_on=[self.reader_role],
             ),
             depends_on=[self.ingestion_secret, self.ingestion_role, self.rule],
+            log_store_id=self.workspace.id,
         )
         self.register_outputs(
             {

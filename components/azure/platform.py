@@ -88,6 +88,10 @@ class AzurePlatform:
             azuread=AzureAdProvider("azuread", tenant_id=azure.tenant_id),
         )
 
+    def identity_provider(self, cloud: AzureProviders) -> None:
+        """IAM writes go through the inherited provider."""
+        return None
+
     def provider_list(self, cloud: AzureProviders) -> list[pulumi.ProviderResource]:
         return [cloud.azure, cloud.azuread]
 

@@ -11,7 +11,6 @@ from pulumi_azure_native.authorization import RoleAssignment
 from pulumi_kubernetes.core.v1 import Secret
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
-from components.azure.log_sink import AzureLogSink
 from components.azure.roles import READER, role_definition_id
 from components.trace_backend import TraceBackendArgs, TraceBinding
 from contracts.inputs import GrafanaInputs
@@ -31,8 +30,8 @@ class AzureTraceBackend(pulumi.ComponentResource):
         super().__init__("todo-observability:tracing:AzureTraceSink", name, None, opts)
         azure, context = args.cloud, args.context
         assert isinstance(azure, AzureSettings), "the config model requires the azure section on Azure"
-        if not isinstance(args.log_sink, AzureLogSink):
-            raise ValueError("the azure-monitor trace backend keeps traces in the Azure log sink's workspace")
+        if args.log_store_id is None:
+            raise ValueError("the azure-monitor trace backend keeps traces in the log sink's Log Analytics workspace")
         if args.grafana_identity is None:
             raise ValueError("the azure-monitor trace backend grants Grafana's Azure identity read access")
         self.app_insights = Component(
@@ -44,7 +43,7 @@ class AzureTraceBackend(pulumi.ComponentResource):
             application_type="other",
             ingestion_mode="LogAnalytics",
             # Logs and traces are queried together: a trace_id in a log line joins its spans in one KQL query.
-            workspace_resource_id=args.log_sink.workspace.id,
+            workspace_resource_id=args.log_store_id,
             disable_ip_masking=False,
             tags=cloud_tags(context.stack),
             opts=pulumi.ResourceOptions(

@@ -69,6 +69,10 @@ class GcpPlatform:
         assert gcp is not None, "the config model requires the gcp section on GCP"
         return GcpProviders(gcp=GcpProvider("gcp", project=gcp.project, region=gcp.region))
 
+    def identity_provider(self, cloud: GcpProviders) -> None:
+        """IAM writes go through the inherited provider."""
+        return None
+
     def provider_list(self, cloud: GcpProviders) -> list[pulumi.ProviderResource]:
         return [cloud.gcp]
 

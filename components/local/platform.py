@@ -54,6 +54,9 @@ class LocalPlatform:
     def provider_list(self, cloud: None) -> list[pulumi.ProviderResource]:
         return []
 
+    def identity_provider(self, cloud: None) -> None:
+        return None
+
     def grafana_identity(
         self, name: str, args: GrafanaIdentityArgs, opts: pulumi.ResourceOptions
     ) -> GrafanaIdentity | None:

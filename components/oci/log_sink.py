@@ -149,7 +149,7 @@ class OciLogSink(pulumi.ComponentResource):
             statements=upload_policy_statements(oci.log_upload_group, oci.compartment_id),
             freeform_tags=tags,
             # IAM writes go to the tenancy's home region, which may not be the stack's.
-            opts=pulumi.ResourceOptions(parent=self, provider=args.cloud_providers.identity),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.identity_provider),
         )
 
         self.saved_searches = [
@@ -189,7 +189,7 @@ class OciLogSink(pulumi.ComponentResource):
                 OCI_CONFIG_FILE_NAME: oci_config_file(
                     oci.log_upload_user_id, oci.log_upload_key_fingerprint, oci.tenancy_id, oci.region
                 ),
-                OCI_PRIVATE_KEY_FILE_NAME: args.secrets.require("ociLogAnalyticsPrivateKey"),
+                OCI_PRIVATE_KEY_FILE_NAME: args.platform_secrets["ociLogAnalyticsPrivateKey"],
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
         )

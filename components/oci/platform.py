@@ -96,6 +96,10 @@ class OciPlatform:
     def provider_list(self, cloud: OciProviders) -> list[pulumi.ProviderResource]:
         return [cloud.oci]
 
+    def identity_provider(self, cloud: OciProviders) -> pulumi.ProviderResource:
+        """IAM policies are written in the tenancy's home region (the stack's own when it is that region)."""
+        return cloud.identity
+
     def grafana_identity(
         self, name: str, args: GrafanaIdentityArgs, opts: pulumi.ResourceOptions
     ) -> GrafanaIdentity | None:

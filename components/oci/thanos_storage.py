@@ -56,14 +56,12 @@ def workload_statement(compartment_id: str, cluster_id: str, bucket: str, accoun
 
 class OciThanosStorage(pulumi.ComponentResource):
     """Its oci provider is inherited from the long-term storage component; only the IAM policy names
-    one, the home region's (`cloud_providers.identity`)."""
+    one, the home region's (`BucketAccessArgs.identity_provider`)."""
 
     def __init__(self, name: str, args: BucketAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:long_term_storage:OciThanosStorage", name, None, opts)
         config = args.config
         oci, cluster, context = oci_settings(config), config.cluster, config.context
-        if args.cloud_providers is None:
-            raise ValueError("long-term storage on OCI needs the oci providers (Providers.cloud)")
         long_term = config.long_term
         bucket = bucket_name(config)
         child = pulumi.ResourceOptions(parent=self)
@@ -94,7 +92,7 @@ class OciThanosStorage(pulumi.ComponentResource):
             name=f"{cluster.name}-thanos-bucket",
             description=f"Thanos and Prometheus of OKE cluster {cluster.name} write long-term metrics",
             statements=statements,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.cloud_providers.identity),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.identity_provider),
         )
         self.lifecycle = ObjectLifecyclePolicy(
             f"{name}-lifecycle",
