@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_kubernetes.core.v1 import Secret
-from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
 from components.namespaces import NamespaceRef
+from components.secret import opaque_secret
 from contracts.context import StackContext
 from contracts.inputs import AlertmanagerInputs
-from contracts.labels import common_labels
 from render.alertmanager import RECEIVER_SECRET_NAME, receiver_secrets, render_alertmanager_config
 from settings import StackSecrets
 from settings.model import AlertingSettings
@@ -45,16 +43,14 @@ class AlertRouting(pulumi.ComponentResource):
         secret_names: list[str] = []
         depends_on: list[pulumi.Resource] = []
         if needed:
-            receivers_secret = Secret(
+            receivers_secret = opaque_secret(
                 f"{name}-receivers",
-                metadata=ObjectMetaArgs(
-                    name=RECEIVER_SECRET_NAME,
-                    namespace=args.namespace.name,
-                    labels=common_labels("alertmanager", args.context.stack),
-                ),
-                type="Opaque",
-                string_data={s.key: args.receiver_credentials[s.stack_secret] for s in needed},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
+                RECEIVER_SECRET_NAME,
+                args.namespace,
+                "alertmanager",
+                args.context.stack,
+                {s.key: args.receiver_credentials[s.stack_secret] for s in needed},
+                pulumi.ResourceOptions(parent=self),
             )
             secret_names.append(RECEIVER_SECRET_NAME)
             depends_on.append(receivers_secret)

@@ -17,6 +17,7 @@ from components.crds import PrometheusOperatorCrds
 from components.helm import chart_release
 from components.monitors import monitor_resource
 from components.namespaces import NamespaceRef
+from components.secret import opaque_secret
 from components.versions import KAFKA_EXPORTER, KAFKA_UI
 from contracts import api_versions
 from contracts.context import StackContext
@@ -30,9 +31,8 @@ from render.kafka_scrape import (
 )
 from render.kafka_ui import SECRET_KEYS, jaas_config, kafka_ui_values, login_mode
 from settings import StackSecrets
-from settings.errors import config_key
 from settings.model import KafkaSettings
-from settings.secrets import set_command
+from settings.secrets import missing_secret
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class KafkaSecrets:
 
 def _required(value: pulumi.Output[str] | None, name: str) -> pulumi.Output[str]:
     if value is None:
-        raise KeyError(f"{config_key('secrets.' + name)} is not set: run {set_command(name)}")
+        raise missing_secret(name)
     return value
 
 
@@ -115,12 +115,9 @@ class KafkaMonitoring(pulumi.ComponentResource):
         return ObjectMetaArgs(name=name, namespace=self.namespace, labels=labels)
 
     def _secret(self, name: str, component: str, string_data: dict[str, pulumi.Input[str]]) -> Secret:
-        return Secret(
-            name,
-            metadata=self._metadata(name, component),
-            type="Opaque",
-            string_data=string_data,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._args.namespace.resource]),
+        context = self._args.context
+        return opaque_secret(
+            name, name, self._args.namespace, component, context.stack, string_data, pulumi.ResourceOptions(parent=self)
         )
 
     def _monitor_options(self) -> pulumi.ResourceOptions:

@@ -11,13 +11,13 @@ import pulumi
 from components.namespaces import NamespaceRef
 from contracts.context import StackContext
 from contracts.inputs import GrafanaInputs
-from render.fluent_bit import FLUENT_BIT_NAME, SinkOutputs
+from render.fluent_bit import SinkOutputs
 from settings.model import ClusterSettings, LoggingSettings, Section
 
 if TYPE_CHECKING:
     from components.grafana_identity import GrafanaIdentity
 
-__all__ = ["FLUENT_BIT_NAME", "LogSink", "LogSinkArgs", "SinkBinding", "former_sink_urn", "secret_env"]
+__all__ = ["LogSink", "LogSinkArgs", "SinkBinding", "former_sink_urn", "secret_env"]
 
 # The logging capability's top-level component (__main__.py), the parent of every sink.
 PIPELINE_TYPE = "todo-observability:logging:LoggingPipeline"

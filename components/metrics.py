@@ -10,17 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_kubernetes.core.v1 import Secret
-from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 from pulumi_random.random_password import RandomPassword
 
 from components.crds import PrometheusOperatorCrds
 from components.helm import chart_release
 from components.namespaces import NamespaceRef
+from components.secret import opaque_secret
 from components.versions import KUBE_PROMETHEUS_STACK
 from contracts.context import StackContext
 from contracts.inputs import AlertmanagerInputs, GrafanaInputs, ThanosSidecarInputs
-from contracts.labels import common_labels
 from render.kube_prometheus_stack import (
     GRAFANA_ADMIN_PASSWORD_KEY,
     GRAFANA_ADMIN_USER_KEY,
@@ -71,19 +69,17 @@ class MetricsStack(pulumi.ComponentResource):
                 special=False,
                 opts=pulumi.ResourceOptions(parent=self),
             ).result
-        self.grafana_admin_secret = Secret(
+        self.grafana_admin_secret = opaque_secret(
             f"{name}-grafana-admin",
-            metadata=ObjectMetaArgs(
-                name=grafana_admin_secret_name(release_name),
-                namespace=namespace,
-                labels=common_labels("grafana", context.stack),
-            ),
-            type="Opaque",
-            string_data={
+            grafana_admin_secret_name(release_name),
+            args.namespace,
+            "grafana",
+            context.stack,
+            {
                 GRAFANA_ADMIN_USER_KEY: args.grafana_settings.admin_user,
                 GRAFANA_ADMIN_PASSWORD_KEY: pulumi.Output.secret(admin_password),
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
+            pulumi.ResourceOptions(parent=self),
         )
 
         contributed = [

@@ -9,7 +9,7 @@ names a cloud. Each method imports its cloud's SDK lazily, so a stack loads only
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pulumi
 
@@ -21,6 +21,17 @@ if TYPE_CHECKING:
     from settings import StackSecrets, StackSettings
     from settings.model import Section
     from settings.platform_rules import PlatformRules
+
+
+SectionT = TypeVar("SectionT")
+
+
+def own_section(section: object, kind: type[SectionT]) -> SectionT:
+    """The platform's own config section (`Platform.section`), as its cloud's modules need it: the
+    config model requires the section on its cloud, so anything else is a wiring mistake."""
+    if not isinstance(section, kind):
+        raise TypeError(f"expected the {kind.__name__} config section, got {type(section).__name__}")
+    return section
 
 
 class Platform(Protocol):

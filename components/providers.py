@@ -8,7 +8,6 @@ writes take `Providers.identity` (OCI's home region), handed to the capabilities
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 from pulumi_kubernetes.provider import Provider as KubernetesProvider
@@ -20,16 +19,14 @@ from settings import StackSecrets, StackSettings
 @dataclass(frozen=True)
 class Providers:
     kubernetes: KubernetesProvider
-    # The platform's own providers (a dataclass of components/<cloud>/platform.py), None locally.
-    cloud: Any = None
-    # The same, as the list the `providers=` option takes.
+    # The platform's providers (`Platform.cloud_providers`), as the list the `providers=` option takes.
     cloud_list: tuple[pulumi.ProviderResource, ...] = ()
     # The provider IAM writes must use (`Platform.identity_provider`); None: they inherit theirs.
     identity: pulumi.ProviderResource | None = None
 
-    def options(self, **kwargs: Any) -> pulumi.ResourceOptions:
+    def options(self) -> pulumi.ResourceOptions:
         """Options for a top-level component: its children inherit these providers."""
-        return pulumi.ResourceOptions(providers=[self.kubernetes, *self.cloud_list], **kwargs)
+        return pulumi.ResourceOptions(providers=[self.kubernetes, *self.cloud_list])
 
 
 def build_providers(settings: StackSettings, secrets: StackSecrets, platform: Platform) -> Providers:
@@ -44,7 +41,6 @@ def build_providers(settings: StackSettings, secrets: StackSecrets, platform: Pl
     cloud = platform.cloud_providers(settings)
     return Providers(
         kubernetes=kubernetes,
-        cloud=cloud,
         cloud_list=tuple(platform.provider_list(cloud)),
         identity=platform.identity_provider(cloud),
     )

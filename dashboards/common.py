@@ -25,11 +25,9 @@ from settings.model import KafkaSettings, MetricsSettings, ServiceSettings, Stac
 # Queries go through the dashboard's datasource variable, so the same JSON works against Prometheus
 # and against Thanos Query (long-term storage) without an edit.
 METRICS = dashboard_models.DataSourceRef(type_val="prometheus", uid="${datasource}")
-# The tracing capability provisions its Grafana datasource with this uid on every stack; the logging
-# capability provisions the cloud's log store as `logs` where Grafana has a datasource for it, and
-# links a log line's trace_id to `traces` there (Loki's derived fields).
-TRACES_DATASOURCE_UID = "traces"
-LOGS_DATASOURCE_UID = "logs"
+# The tracing capability provisions its Grafana datasource as uids.TRACES_DATASOURCE on every stack; the
+# logging capability provisions the cloud's log store as uids.LOGS_DATASOURCE where Grafana has a
+# datasource for it, and links a log line's trace_id to the traces there (Loki's derived fields).
 
 PROJECT_TAG = "todo-observability"
 # kube-prometheus-stack tags its own Kubernetes dashboards with this; the app's Kubernetes dashboard links there.
@@ -125,9 +123,9 @@ def explore_url(datasource_uid: str) -> str:
 def explore_links(logs_datasource_type: str | None) -> list[dashboard_builders.DashboardLink]:
     """Links to the traces and, where Grafana has a datasource for the platform's log store (its
     plugin type `logs_datasource_type`, None where there is none), the logs in Explore."""
-    targets = [("Traces", TRACES_DATASOURCE_UID)]
+    targets = [("Traces", uids.TRACES_DATASOURCE)]
     if logs_datasource_type is not None:
-        targets.append(("Logs", LOGS_DATASOURCE_UID))
+        targets.append(("Logs", uids.LOGS_DATASOURCE))
     return [
         dashboard_builders.DashboardLink(title)
         .type(dashboard_models.DashboardLinkType.LINK)

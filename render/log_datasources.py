@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-LOGS_UID = "logs"
-TRACES_UID = "traces"
+from contracts import uids
+
+LOGS_UID = uids.LOGS_DATASOURCE
+TRACES_UID = uids.TRACES_DATASOURCE
 # The plugin types below are what each platform's `logs_datasource_type` names
 # (components/<cloud>/platform.py); Grafana has no datasource for OCI Logging Analytics.
 LOKI_PLUGIN = "loki"

@@ -1,8 +1,9 @@
-"""ServiceMonitors and PodMonitors for the application, its Dapr sidecars, the Dapr control plane
-and the optional ZooKeeper / Schema Registry (Strimzi's broker and controller monitors belong to
-the Kafka capability). Pure: config sections in, manifests out; components/monitors.py applies them.
+"""The one monitor builder (`monitor`), and the ServiceMonitors and PodMonitors for the application,
+its Dapr sidecars, the Dapr control plane and the optional ZooKeeper / Schema Registry (Strimzi's
+broker and controller monitors belong to the Kafka capability; Fluent Bit and the collector build
+theirs with `monitor` too). Pure: config sections in, manifests out; components/monitors.py applies them.
 
-Every monitor lives in the metrics namespace and names its targets' namespaces in
+The application's monitors live in the metrics namespace and name their targets' namespaces in
 `namespaceSelector.matchNames`: the program owns that namespace, and the application's namespaces
 may not exist yet when the stack is deployed.
 """

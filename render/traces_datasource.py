@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts import uids
 from render.jaeger import query_url
 from settings.model import TracingSettings
 
-UID = "traces"
+UID = uids.TRACES_DATASOURCE
 
 
 def datasource(name: str, datasource_type: str, **fields: Any) -> dict[str, Any]:

@@ -57,7 +57,8 @@ def _duplicates(node: yaml.Node, path: str, found: list[str], file: str) -> None
 # go-yaml, a port of libyaml's scanner, so it accepts such a file too and hands the program the same
 # values; reading it with libyaml keeps the program in step with the engine (without libyaml, PyYAML
 # refuses it with a clean error). The two word their errors differently, so a file libyaml rejects is
-# parsed again by PyYAML, whose messages (and marks) the errors quote.
+# parsed again by PyYAML, whose messages (and marks) the errors quote; should PyYAML read it, the
+# file is refused all the same, with libyaml's words.
 FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -78,8 +79,10 @@ def read_stack_file(path: Path) -> tuple[dict[str, Any], list[str]]:
     try:
         try:
             node, document = parse_stack_text(text, FAST_LOADER)
-        except yaml.YAMLError:
-            node, document = parse_stack_text(text, yaml.SafeLoader)
+        except yaml.YAMLError as refused:
+            # Only for PyYAML's words and marks: a file libyaml refuses stays refused.
+            parse_stack_text(text, yaml.SafeLoader)
+            raise refused from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file

@@ -65,7 +65,7 @@ class Collector:
             self.problems.append(f"{config_key(key)} {message}")
 
 
-def unknown_key_message(loc: tuple[int | str, ...], cloud: str | None = None, clouds: Collection[str] = ()) -> str:
+def unknown_key_message(loc: tuple[int | str, ...], cloud: str | None, clouds: Collection[str]) -> str:
     """Why the key at `loc` is not read, and what to do. `cloud` is the stack's (None when unknown),
     `clouds` every registered cloud: a key that moved into another cloud's section is of no use here."""
     parent = container_at(StackSettings, loc[:-1]) if loc[:-1] else StackSettings
@@ -98,7 +98,7 @@ def unknown_key_message(loc: tuple[int | str, ...], cloud: str | None = None, cl
     return f"is not a known key{suggestion(key, allowed)}; allowed keys here: {', '.join(allowed)}"
 
 
-def error_message(error: Any, cloud: str | None = None, clouds: Collection[str] = ()) -> str:
+def error_message(error: Any, cloud: str | None, clouds: Collection[str]) -> str:
     loc = tuple(error["loc"])
     kind = error["type"]
     if kind in ("unexpected_keyword_argument", "extra_forbidden"):

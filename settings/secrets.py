@@ -31,7 +31,7 @@ KNOWN_SECRETS: dict[str, str] = {
 PLACEHOLDER_PREFIX = "PLACEHOLDER-set-secrets."
 
 
-def required_secrets(settings: StackSettings, platform_secrets: tuple[str, ...] = ()) -> list[str]:
+def required_secrets(settings: StackSettings, platform_secrets: tuple[str, ...]) -> list[str]:
     """The secrets this stack's configuration cannot deploy without."""
     receivers = settings.alerting.receivers
     needed = []
@@ -56,6 +56,11 @@ def required_secrets(settings: StackSettings, platform_secrets: tuple[str, ...] 
     return needed
 
 
+def missing_secret(name: str) -> KeyError:
+    """What a component raises for a secret it needs that the stack has not set."""
+    return KeyError(f"{config_key('secrets.' + name)} is not set: run {set_command(name)}")
+
+
 def set_command(name: str) -> str:
     return f"pulumi config set --secret --path 'secrets.{name}' <value>"
 
@@ -75,12 +80,12 @@ class StackSecrets:
     def require(self, name: str) -> pulumi.Output[str]:
         value = self.get(name)
         if value is None:
-            raise KeyError(f"{config_key('secrets.' + name)} is not set: run {set_command(name)}")
+            raise missing_secret(name)
         return value
 
 
 def secret_problems(
-    raw: object, is_secret: bool, settings: StackSettings | None, offline: bool, platform_secrets: tuple[str, ...] = ()
+    raw: object, is_secret: bool, settings: StackSettings | None, offline: bool, platform_secrets: tuple[str, ...]
 ) -> list[str]:
     """Problems with the `secrets` section; missing ones are problems only outside the offline render."""
     problems: list[str] = []
@@ -112,7 +117,7 @@ def secret_problems(
 
 
 def build_secrets(
-    raw: dict[str, str] | None, settings: StackSettings, platform_secrets: tuple[str, ...] = ()
+    raw: dict[str, str] | None, settings: StackSettings, platform_secrets: tuple[str, ...]
 ) -> StackSecrets:
     """Wraps every secret in a secret Output; in the offline render, fakes the missing required ones."""
     raw = raw or {}

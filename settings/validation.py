@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from pydantic.alias_generators import to_snake
+
 from settings.defaults import APP_LATENCY_BUCKETS_SECONDS, DAPR_LATENCY_BUCKETS_MS, MIN_PRODUCTION_LOG_RETENTION_DAYS
 from settings.errors import shown
 from settings.fields import duration_seconds
 from settings.model import StackSettings
 from settings.platform_rules import PlatformRules, Report
-
-
-def _snake(key: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in key)
 
 
 def platform_problems(s: StackSettings, report: Report, platform: PlatformRules) -> None:
@@ -35,7 +33,7 @@ def platform_problems(s: StackSettings, report: Report, platform: PlatformRules)
             )
         else:
             for key, hint in platform.required_keys.items():
-                if not getattr(section, _snake(key)):
+                if not getattr(section, to_snake(key)):
                     report(f"{cloud}.{key}", f"is required when cloud is {cloud} ({hint})", uses=("cloud",))
     allowed, backend = platform.trace_backends, s.tracing.backend
     if backend not in allowed:

@@ -100,16 +100,11 @@ class Registrations:
         parent_urn = "" if parent is None or parent.type == STACK_TYPE else self.engine_urn(parent)
         return create_urn(registration.name, registration.type, parent_urn, PROJECT, self.stack)
 
-    def alias_urns(self, name: str) -> list[str]:
-        """The URNs the engine looks up in the old state for `name`'s own aliases (`collapseAliasToUrn`).
-        Aliases inherited from a parent's alias are not computed: they exist only where a parent itself
-        was found under an alias (`parent_has_aliases`)."""
-        registration = self.named(name)
-        return [self._collapse(registration, alias) for alias in registration.aliases]
-
     def former_urns_elsewhere(self, name: str) -> list[str]:
-        """`alias_urns` under another parent than the resource's own: the providers' aliases of a
-        former type token stay under the current one."""
+        """The URNs the engine looks up in the old state for `name`'s own aliases (`collapseAliasToUrn`),
+        under another parent than the resource's own: the providers' aliases of a former type token stay
+        under the current one. Aliases inherited from a parent's alias are not computed: they exist only
+        where a parent itself was found under an alias (`parent_has_aliases`)."""
         return self._elsewhere(self.named(name))
 
     def moved(self) -> set[str]:

@@ -67,8 +67,9 @@ def test_end_date_follows_the_rotation_date_and_validity() -> None:
 def test_same_config_same_end_date_on_every_run(renders: dict[str, Rendered]) -> None:
     # Stable across runs: derived from config only (no clock), so previews show no diff.
     azure = prod_azure()
-    assert client_secret_end_date(azure) == client_secret_end_date(azure)
-    assert {p["inputs"]["endDate"] for p in renders["prod"].of_type(PASSWORD)} == {client_secret_end_date(azure)}
+    # Pulumi.prod.yaml: rotation "2026-12", 365 days of validity.
+    assert client_secret_end_date(azure) == "2027-12-01T00:00:00Z"
+    assert {p["inputs"]["endDate"] for p in renders["prod"].of_type(PASSWORD)} == {"2027-12-01T00:00:00Z"}
 
 
 def with_azure(**keys: object) -> dict[str, object]:

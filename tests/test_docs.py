@@ -34,3 +34,27 @@ def test_readme_gives_the_test_command_ci_runs() -> None:
     assert "make test" in readme and "make test" in ci
     for command in ("make render STACK=", "make bench", "make diff BASE=", "make lab STACK="):
         assert command in readme, command
+
+
+def test_the_reference_shows_the_defaults_a_stack_gets() -> None:
+    """A key's documented default is what a stack that does not set it (nor has a cloud or environment
+    default for it) is given, nested sections' own defaults (`nested(...)`) included."""
+    from pydantic.alias_generators import to_snake
+
+    from components.platforms import parse_settings
+    from tools.config_reference import rows
+
+    settings = parse_settings({"cloud": "local", "environment": "staging"}, "docs")
+    checked = 0
+    for key, kind, default, overrides in rows(type(settings), []):
+        if overrides or kind == "object" or "[]" in key or default in ("", "required") or key == "services":
+            continue
+        value: object = settings
+        for part in key.split("."):
+            if value is None:  # another cloud's section: not set on this stack
+                break
+            value = getattr(value, to_snake(part))
+        else:
+            assert default == repr(value), key
+            checked += 1
+    assert checked > 80

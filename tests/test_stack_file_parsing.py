@@ -101,3 +101,19 @@ def test_a_tab_after_a_value_is_read_as_pulumi_reads_it(tmp_path: Path) -> None:
         "config": {"todo-observability:cloud": "local", "todo-observability:environment": "development"}
     }
     assert problems == []
+
+
+def test_a_file_libyaml_refuses_stays_refused_when_pyyaml_would_read_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyYAML parses again only for its words: the engine's go-yaml refuses what libyaml refuses."""
+
+    class RefusingLoader(yaml.SafeLoader):
+        def get_single_node(self) -> yaml.Node | None:
+            raise yaml.MarkedYAMLError(problem="refused by libyaml", problem_mark=yaml.Mark("f", 0, 0, 0, None, None))
+
+    monkeypatch.setattr("settings.document.FAST_LOADER", RefusingLoader)
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("config:\n  todo-observability:cloud: local\n")
+    with pytest.raises(ConfigError, match="refused by libyaml"):
+        read_stack_file(path)

@@ -370,7 +370,7 @@ def test_grafana_reads_cloud_trace_as_its_one_google_identity(renders: dict[str,
     (grafana,) = [r for r in gcp.releases().values() if r["name"] == "kube-prometheus-stack"]
     assert f"gcp:projects/iAMMember:IAMMember::{grant['name']}" in grafana["dependsOn"]
     # The former parent is still the logging capability's sink, where the alias points.
-    from components.gcp.tracing import FORMER_SINK
+    from components.gcp.identity import FORMER_SINK
 
     (sink,) = [r for r in gcp.resources if (r["name"], r["type"]) == FORMER_SINK]
     assert sink["parent"] == "todo-observability:logging:LoggingPipeline::logging"

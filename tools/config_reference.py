@@ -59,7 +59,14 @@ def _overrides(path: list[str]) -> str:
     return ", ".join(found)
 
 
-def rows(cls: Any, prefix: list[str]) -> list[tuple[str, str, str, str]]:
+def _nested_defaults(info: Any) -> dict[str, Any]:
+    """What the enclosing model gives a nested section (`nested(...)` in settings/model.py): these
+    override the section class's own defaults, as the loaded settings show."""
+    value = info.default_factory() if info.default_factory is not None else None
+    return value if isinstance(value, dict) else {}
+
+
+def rows(cls: Any, prefix: list[str], given: dict[str, Any] | None = None) -> list[tuple[str, str, str, str]]:
     out = []
     for name, info in cls.__pydantic_fields__.items():
         path = [*prefix, alias(name)]
@@ -68,14 +75,15 @@ def rows(cls: Any, prefix: list[str]) -> list[tuple[str, str, str, str]]:
         if nested is not None and not is_list:
             default = _default(name, info)
             out.append((".".join(path), "object", default if default == "required" else "", _overrides(path)))
-            out += rows(nested, path)
+            out += rows(nested, path, _nested_defaults(info))
             continue
         kind = (
             "a list of objects (see below)"
             if is_list and nested is not None
             else describe(info.annotation, info.metadata)
         )
-        out.append((".".join(path), kind, _default(name, info), _overrides(path)))
+        default = repr(given[name]) if given and name in given else _default(name, info)
+        out.append((".".join(path), kind, default, _overrides(path)))
         if is_list and nested is not None:
             out += rows(nested, [*path[:-1], path[-1] + "[]"])
     return out
@@ -93,7 +101,9 @@ def render_reference() -> str:
         "`components/<cloud>/platform.py`;",
         "a test fails when it is out of date. Every key is `todo-observability:<key>` in `Pulumi.<stack>.yaml`;",
         "nested keys are structured config (`pulumi config set --path 'metrics.prometheus.replicas' 3`).",
-        "Unknown keys are errors. Defaults per cloud and environment are applied under the stack file.",
+        "Unknown keys are errors, and so is a section of another cloud (`azure` on a gcp stack); a key that",
+        "moved or was removed says where it went or why. Defaults per cloud and environment are applied under the",
+        "stack file.",
         'Numbers may be given as text (`pulumi config set --path` stores `2.5` as `"2.5"`), booleans as',
         "true/false, and text keys take the integers the CLI makes of digits (`clientSecretRotation 2`).",
         "",

@@ -9,7 +9,6 @@ import datetime as dt
 import re
 
 import pulumi
-import pulumi_azure_native.authorization as authorization
 from pulumi_azuread.application import Application
 from pulumi_azuread.application_password import ApplicationPassword
 from pulumi_azuread.get_client_config import get_client_config_output
@@ -60,20 +59,6 @@ class AppRegistration:
             rotate_when_changed={"rotation": azure.client_secret_rotation},
             opts=opts,
         )
-
-
-def grant(
-    name: str, principal_id: pulumi.Input[str], role_id: str, scope: pulumi.Input[str], opts: pulumi.ResourceOptions
-) -> authorization.RoleAssignment:
-    """`role_id` (components/azure/roles.py `role_definition_id`) on `scope` for a service principal."""
-    return authorization.RoleAssignment(
-        name,
-        principal_id=principal_id,
-        principal_type="ServicePrincipal",
-        role_definition_id=role_id,
-        scope=scope,
-        opts=opts,
-    )
 
 
 def client_secret_end_date(azure: AzureSettings) -> str | None:

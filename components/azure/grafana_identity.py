@@ -9,15 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_kubernetes.core.v1 import Secret
-from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
 from components.azure.app_registration import SECRET_KEY_ID_ANNOTATION, AppRegistration, deployer_object_id
 from components.log_sink import former_sink_urn
 from components.namespaces import NamespaceRef
+from components.secret import opaque_secret
 from contracts.context import StackContext
 from contracts.inputs import GrafanaInputs
-from contracts.labels import common_labels
 from render.log_datasources import AZURE_READER_CLIENT_ID_ENV, AZURE_READER_CLIENT_SECRET_ENV, AZURE_READER_SECRET_NAME
 from settings.model import AzureSettings
 
@@ -51,21 +49,17 @@ class AzureGrafanaIdentity(pulumi.ComponentResource):
             deployer_object_id(self),
             moved,
         )
-        self.secret = Secret(
+        self.secret = opaque_secret(
             f"{RESOURCE_PREFIX}-secret",
-            metadata=ObjectMetaArgs(
-                name=AZURE_READER_SECRET_NAME,
-                namespace=args.metrics_namespace.name,
-                labels=common_labels("grafana", args.context.stack),
-            ),
-            type="Opaque",
-            string_data={
+            AZURE_READER_SECRET_NAME,
+            args.metrics_namespace,
+            "grafana",
+            args.context.stack,
+            {
                 AZURE_READER_CLIENT_ID_ENV: reader.application.client_id,
                 AZURE_READER_CLIENT_SECRET_ENV: reader.password.value,
             },
-            opts=pulumi.ResourceOptions.merge(
-                moved, pulumi.ResourceOptions(depends_on=[args.metrics_namespace.resource])
-            ),
+            moved,
         )
         self.principal: pulumi.Output[str] = reader.principal.object_id
         self.grafana = GrafanaInputs(

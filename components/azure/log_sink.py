@@ -10,14 +10,13 @@ from __future__ import annotations
 import pulumi
 import pulumi_azure_native.monitor as monitor
 import pulumi_azure_native.operationalinsights as operationalinsights
-from pulumi_kubernetes.core.v1 import Secret
-from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
-from components.azure.app_registration import SECRET_KEY_ID_ANNOTATION, AppRegistration, deployer_object_id, grant
-from components.azure.roles import LOG_ANALYTICS_READER, MONITORING_METRICS_PUBLISHER, role_definition_id
+from components.azure.app_registration import SECRET_KEY_ID_ANNOTATION, AppRegistration, deployer_object_id
+from components.azure.roles import LOG_ANALYTICS_READER, MONITORING_METRICS_PUBLISHER, grant, role_definition_id
 from components.log_sink import LogSinkArgs, SinkBinding, secret_env
+from components.platform import own_section
+from components.secret import opaque_secret
 from contracts.inputs import GrafanaInputs
-from contracts.labels import common_labels
 from render.fluent_bit import azure_outputs
 from render.log_datasources import LOGS_UID, azure_monitor_datasource
 from render.log_queries import (
@@ -43,8 +42,7 @@ DESTINATION = "workspace"
 class AzureLogSink(pulumi.ComponentResource):
     def __init__(self, name: str, args: LogSinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:logging:AzureLogSink", name, None, opts)
-        azure, logging, context = args.cloud, args.logging, args.context
-        assert isinstance(azure, AzureSettings), "the config model requires the azure section on Azure"
+        azure, logging, context = own_section(args.cloud, AzureSettings), args.logging, args.context
         assert args.grafana_identity is not None, "the Azure platform builds Grafana's identity"
         cluster = args.cluster.name
         child = pulumi.ResourceOptions(parent=self)
@@ -124,16 +122,14 @@ class AzureLogSink(pulumi.ComponentResource):
             self.rule.id,
             child,
         )
-        self.ingestion_secret = Secret(
+        self.ingestion_secret = opaque_secret(
             f"{name}-ingestion-secret",
-            metadata=ObjectMetaArgs(
-                name=INGESTION_SECRET_NAME,
-                namespace=args.namespace.name,
-                labels=common_labels("logging", context.stack),
-            ),
-            type="Opaque",
-            string_data={INGESTION_SECRET_KEY: ingestion.password.value},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
+            INGESTION_SECRET_NAME,
+            args.namespace,
+            "logging",
+            context.stack,
+            {INGESTION_SECRET_KEY: ingestion.password.value},
+            pulumi.ResourceOptions(parent=self),
         )
 
         queries = kql_queries(CONTAINER_TABLE, AUDIT_TABLE)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from components.platform import own_section
 from render.log_datasources import AZURE_MONITOR_PLUGIN
 from settings.model import AZURE_MAX_INTERACTIVE_DAYS
 from settings.platform_rules import PlatformRules, Report
@@ -101,9 +102,12 @@ class AzurePlatform:
         from components.azure.grafana_identity import AzureGrafanaIdentity, AzureGrafanaIdentityArgs
         from settings.model import AzureSettings
 
-        assert isinstance(args.cloud, AzureSettings), "the config model requires the azure section on Azure"
         return AzureGrafanaIdentity(
-            name, AzureGrafanaIdentityArgs(args.context, args.cloud, args.cluster.name, args.metrics_namespace), opts
+            name,
+            AzureGrafanaIdentityArgs(
+                args.context, own_section(args.cloud, AzureSettings), args.cluster.name, args.metrics_namespace
+            ),
+            opts,
         )
 
     def log_sink(self, name: str, args: LogSinkArgs, opts: pulumi.ResourceOptions) -> LogSink:

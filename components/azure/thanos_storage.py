@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pulumi
-from pulumi_azure_native.authorization import RoleAssignment
 from pulumi_azure_native.managedidentity import FederatedIdentityCredential, UserAssignedIdentity
 from pulumi_azure_native.storage import (
     BlobContainer,
@@ -27,8 +26,9 @@ from pulumi_azure_native.storage import (
     StorageAccount,
 )
 
-from components.azure.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, role_definition_id
+from components.azure.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, grant, role_definition_id
 from components.long_term_storage import BucketAccessArgs, BucketConfig
+from components.platform import own_section
 from contracts.labels import cloud_tags
 from settings.model import AzureSettings
 
@@ -36,12 +36,6 @@ TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 USE_LABEL = "azure.workload.identity/use"
 CONTAINER = "thanos"
-
-
-def azure_settings(config: BucketConfig) -> AzureSettings:
-    if not isinstance(config.cloud, AzureSettings):
-        raise ValueError("todo-observability:azure is required for long-term storage on Azure")
-    return config.cloud
 
 
 def account_name(config: BucketConfig) -> str:
@@ -52,7 +46,7 @@ def account_name(config: BucketConfig) -> str:
     as Azure compares subscription ids and group names."""
     if config.long_term.bucket_name:
         return config.long_term.bucket_name
-    azure = azure_settings(config)
+    azure = own_section(config.cloud, AzureSettings)
     scope = f"{azure.subscription_id}/{azure.resource_group}".lower()
     suffix = hashlib.sha256(scope.encode()).hexdigest()[:8]
     cluster = re.sub(r"[^a-z0-9]", "", config.cluster.name.lower())[:10]
@@ -71,7 +65,7 @@ class AzureThanosStorage(pulumi.ComponentResource):
     def __init__(self, name: str, args: BucketAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:long_term_storage:AzureThanosStorage", name, None, opts)
         config = args.config
-        azure, cluster, context = azure_settings(config), config.cluster, config.context
+        azure, cluster, context = own_section(config.cloud, AzureSettings), config.cluster, config.context
         keep_days = config.long_term.deleted_object_retention_days
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=context.production)
@@ -161,14 +155,13 @@ class AzureThanosStorage(pulumi.ComponentResource):
             self.federated_credentials.append(credential)
             previous = [credential]
         subscription = azure.subscription_id
-        self.blob_access = RoleAssignment(
+        self.blob_access = grant(
             f"{name}-blob-contributor",
-            principal_id=self.identity.principal_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=role_definition_id(subscription, STORAGE_BLOB_DATA_CONTRIBUTOR),
+            self.identity.principal_id,
+            role_definition_id(subscription, STORAGE_BLOB_DATA_CONTRIBUTOR),
             # The container, not the account: the identity can touch nothing else.
-            scope=self.container.id,
-            opts=child,
+            self.container.id,
+            child,
         )
 
         self.service_account_annotations: dict[str, pulumi.Input[str]] = {CLIENT_ID_ANNOTATION: self.identity.client_id}

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pulumi
 from pulumi_azure_native.applicationinsights import Component
-from pulumi_azure_native.authorization import RoleAssignment
-from pulumi_kubernetes.core.v1 import Secret
-from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
-from components.azure.roles import READER, role_definition_id
+from components.azure.roles import READER, grant, role_definition_id
+from components.log_sink import secret_env
+from components.platform import own_section
+from components.secret import opaque_secret
 from components.trace_backend import TraceBackendArgs, TraceBinding
 from contracts.inputs import GrafanaInputs
-from contracts.labels import cloud_tags, common_labels
+from contracts.labels import cloud_tags
 from render import traces_datasource
 from render.log_datasources import azure_monitor_datasource
 from settings.model import AzureSettings
@@ -28,8 +28,7 @@ class AzureTraceBackend(pulumi.ComponentResource):
     def __init__(self, name: str, args: TraceBackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # The type token is the one this component was created under: a new token would replace it.
         super().__init__("todo-observability:tracing:AzureTraceSink", name, None, opts)
-        azure, context = args.cloud, args.context
-        assert isinstance(azure, AzureSettings), "the config model requires the azure section on Azure"
+        azure, context = own_section(args.cloud, AzureSettings), args.context
         if args.log_store_id is None:
             raise ValueError("the azure-monitor trace backend keeps traces in the log sink's Log Analytics workspace")
         if args.grafana_identity is None:
@@ -53,36 +52,28 @@ class AzureTraceBackend(pulumi.ComponentResource):
             ),
         )
         self.secret_name = f"{name}-app-insights"
-        self.secret = Secret(
+        self.secret = opaque_secret(
             f"{name}-connection-string",
-            metadata=ObjectMetaArgs(
-                name=self.secret_name,
-                namespace=args.namespace.name,
-                labels=common_labels("tracing", context.stack),
-            ),
-            type="Opaque",
-            string_data={CONNECTION_STRING_KEY: pulumi.Output.secret(self.app_insights.connection_string)},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
+            self.secret_name,
+            args.namespace,
+            "tracing",
+            context.stack,
+            {CONNECTION_STRING_KEY: pulumi.Output.secret(self.app_insights.connection_string)},
+            pulumi.ResourceOptions(parent=self),
         )
         # Reader (control-plane */read, which covers Application Insights queries) on this component only.
-        self.grafana_reader_role = RoleAssignment(
+        self.grafana_reader_role = grant(
             f"{name}-grafana-reader",
-            principal_id=args.grafana_identity.principal,
-            principal_type="ServicePrincipal",
-            role_definition_id=role_definition_id(azure.subscription_id, READER),
-            scope=self.app_insights.id,
-            opts=pulumi.ResourceOptions(parent=self),
+            args.grafana_identity.principal,
+            role_definition_id(azure.subscription_id, READER),
+            self.app_insights.id,
+            pulumi.ResourceOptions(parent=self),
         )
         ready: list[pulumi.Resource] = [self.secret, self.grafana_reader_role]
         self.binding = TraceBinding(
             # The connection string comes from the Secret as an environment variable.
             exporter={EXPORTER: {"connection_string": f"${{env:{CONNECTION_STRING_ENV}}}"}},
-            env=[
-                {
-                    "name": CONNECTION_STRING_ENV,
-                    "valueFrom": {"secretKeyRef": {"name": self.secret_name, "key": CONNECTION_STRING_KEY}},
-                }
-            ],
+            env=[secret_env(CONNECTION_STRING_ENV, self.secret_name, CONNECTION_STRING_KEY)],
             depends_on=list(ready),
             grafana=GrafanaInputs(
                 # Application Insights (query type "Traces") as Grafana's Azure identity, which holds

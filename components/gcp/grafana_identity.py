@@ -10,6 +10,7 @@ import pulumi
 import pulumi_gcp.serviceaccount as serviceaccount
 
 from components.gcp.identity import (
+    FORMER_SINK,
     WORKLOAD_IDENTITY_ANNOTATION,
     WORKLOAD_IDENTITY_USER_ROLE,
     account_id,
@@ -26,7 +27,6 @@ from settings.model import GcpSettings
 # Created by the GCP log sink before issue #19: the names stay, and an alias to that parent keeps
 # `pulumi up` from replacing the service account (a new email that every grant names).
 RESOURCE_PREFIX = "logging-gcp-sink-grafana-reader"
-FORMER_SINK = ("logging-gcp-sink", "todo-observability:logging:GcpLogSink")
 
 
 @dataclass

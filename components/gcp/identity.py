@@ -9,6 +9,9 @@ WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account"
 WORKLOAD_IDENTITY_USER_ROLE = "roles/iam.workloadIdentityUser"
 # Google service account ids are 6 to 30 characters.
 ACCOUNT_ID_MAX = 30
+# The GCP log sink (name, type) that created Grafana's reader and its grants before issue #19: what moved
+# out of it aliases this parent, so `pulumi up` does not replace it.
+FORMER_SINK = ("logging-gcp-sink", "todo-observability:logging:GcpLogSink")
 
 
 def account_id(cluster: str, suffix: str) -> str:

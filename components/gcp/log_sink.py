@@ -28,9 +28,10 @@ from components.gcp.identity import (
     service_account_member,
     workload_identity_member,
 )
-from components.log_sink import FLUENT_BIT_NAME, LogSinkArgs, SinkBinding
+from components.log_sink import LogSinkArgs, SinkBinding
+from components.platform import own_section
 from contracts.inputs import GrafanaInputs
-from render.fluent_bit import stackdriver_outputs
+from render.fluent_bit import FLUENT_BIT_NAME, stackdriver_outputs
 from render.log_datasources import CLOUD_LOGGING_PLUGIN, cloud_logging_datasource
 from render.log_queries import cloud_logging_queries, cluster_log_filter
 from settings.model import GcpSettings, LoggingSettings
@@ -96,8 +97,7 @@ def log_scope_name(project: str, cluster: str) -> str:
 class GcpLogSink(pulumi.ComponentResource):
     def __init__(self, name: str, args: LogSinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:logging:GcpLogSink", name, None, opts)
-        gcp, logging, production = args.cloud, args.logging, args.context.production
-        assert isinstance(gcp, GcpSettings), "the config model requires the gcp section on GCP"
+        gcp, logging, production = own_section(args.cloud, GcpSettings), args.logging, args.context.production
         assert args.grafana_identity is not None, "the GCP platform builds Grafana's identity"
         project = gcp.project
         cluster, location = args.cluster.name, args.cluster.location

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from components.platform import own_section
 from render.log_datasources import CLOUD_LOGGING_PLUGIN
 from settings.platform_rules import PlatformRules, Report
 
@@ -82,9 +83,12 @@ class GcpPlatform:
         from components.gcp.grafana_identity import GcpGrafanaIdentity, GcpGrafanaIdentityArgs
         from settings.model import GcpSettings
 
-        assert isinstance(args.cloud, GcpSettings), "the config model requires the gcp section on GCP"
         return GcpGrafanaIdentity(
-            name, GcpGrafanaIdentityArgs(args.context, args.cloud, args.cluster.name, args.metrics_namespace), opts
+            name,
+            GcpGrafanaIdentityArgs(
+                args.context, own_section(args.cloud, GcpSettings), args.cluster.name, args.metrics_namespace
+            ),
+            opts,
         )
 
     def log_sink(self, name: str, args: LogSinkArgs, opts: pulumi.ResourceOptions) -> LogSink:

@@ -26,6 +26,7 @@ from components.gcp.identity import (
     workload_identity_member,
 )
 from components.long_term_storage import BucketAccessArgs, BucketConfig
+from components.platform import own_section
 from contracts.labels import cloud_tags
 from settings.model import GcpSettings
 
@@ -36,18 +37,12 @@ DAY_SECONDS = 86400
 MAX_BUCKET_NAME = 63
 
 
-def gcp_settings(config: BucketConfig) -> GcpSettings:
-    if not isinstance(config.cloud, GcpSettings):
-        raise ValueError("todo-observability:gcp is required for long-term storage on GCP")
-    return config.cloud
-
-
 def bucket_name(config: BucketConfig) -> str:
     """`metrics.longTerm.bucketName`, or one derived from the stack: GCS bucket names are unique across
     all of Google Cloud, so the default carries the project besides the cluster."""
     if config.long_term.bucket_name:
         return config.long_term.bucket_name
-    project = gcp_settings(config).project
+    project = own_section(config.cloud, GcpSettings).project
     return f"{project}-{config.cluster.name}-thanos"[:MAX_BUCKET_NAME].rstrip("-")
 
 
@@ -62,7 +57,7 @@ class GcpThanosStorage(pulumi.ComponentResource):
     def __init__(self, name: str, args: BucketAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:long_term_storage:GcpThanosStorage", name, None, opts)
         config = args.config
-        gcp, cluster, context = gcp_settings(config), config.cluster, config.context
+        gcp, cluster, context = own_section(config.cloud, GcpSettings), config.cluster, config.context
         project = gcp.project
         keep_days = config.long_term.deleted_object_retention_days
         child = pulumi.ResourceOptions(parent=self)

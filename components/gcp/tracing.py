@@ -11,6 +11,7 @@ from pulumi_gcp.serviceaccount import Account
 from pulumi_gcp.serviceaccount import IAMMember as ServiceAccountIamMember
 
 from components.gcp.identity import (
+    FORMER_SINK,
     WORKLOAD_IDENTITY_ANNOTATION,
     WORKLOAD_IDENTITY_USER_ROLE,
     account_id,
@@ -18,6 +19,7 @@ from components.gcp.identity import (
     workload_identity_member,
 )
 from components.log_sink import former_sink_urn
+from components.platform import own_section
 from components.trace_backend import TraceBackendArgs, TraceBinding
 from contracts.inputs import GrafanaInputs
 from render import otel_collector, traces_datasource
@@ -31,15 +33,13 @@ CLOUD_TRACE_PLUGIN = "googlecloud-trace-datasource"
 # Grafana's Cloud Trace grant was created by the logging capability's GCP sink before issue #19: it keeps
 # that name, and an alias to that parent keeps `pulumi up` from replacing it.
 GRAFANA_READER_NAME = "logging-gcp-sink-grafana-reader-traces"
-FORMER_SINK = ("logging-gcp-sink", "todo-observability:logging:GcpLogSink")
 
 
 class GcpTraceBackend(pulumi.ComponentResource):
     def __init__(self, name: str, args: TraceBackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # The type token is the one this component was created under: a new token would replace it.
         super().__init__("todo-observability:tracing:GcpTraceIdentity", name, None, opts)
-        gcp = args.cloud
-        assert isinstance(gcp, GcpSettings), "the config model requires the gcp section on GCP"
+        gcp = own_section(args.cloud, GcpSettings)
         if args.grafana_identity is None:
             raise ValueError("the cloud-trace backend grants Grafana's Google identity read access")
         child = pulumi.ResourceOptions(parent=self)

@@ -15,14 +15,14 @@ from typing import Any
 
 import pulumi
 import pulumi_oci.loganalytics as loganalytics
-from pulumi_kubernetes.core.v1 import Secret
-from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 from pulumi_oci.identity import Policy
 from pulumi_oci.managementdashboard import ManagementSavedSearch
 
 from components.log_sink import LogSinkArgs, SinkBinding
 from components.oci.log_source import LogAnalyticsJsonSource
-from contracts.labels import cloud_tags, common_labels
+from components.platform import own_section
+from components.secret import opaque_secret
+from contracts.labels import cloud_tags
 from render.fluent_bit import (
     OCI_CONFIG_FILE_NAME,
     OCI_KEY_DIR,
@@ -89,8 +89,7 @@ def upload_policy_statements(group: str, compartment_id: str) -> list[str]:
 class OciLogSink(pulumi.ComponentResource):
     def __init__(self, name: str, args: LogSinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:logging:OciLogSink", name, None, opts)
-        oci, logging, context = args.cloud, args.logging, args.context
-        assert isinstance(oci, OciSettings), "the config model requires the oci section on OCI"
+        oci, logging, context = own_section(args.cloud, OciSettings), args.logging, args.context
         cluster = args.cluster.name
         # The Logging Analytics namespace is the tenancy's object storage namespace.
         namespace = oci.object_storage_namespace
@@ -177,21 +176,19 @@ class OciLogSink(pulumi.ComponentResource):
             for query in oci_queries(group_names["logs"], group_names["audit"])
         ]
 
-        self.api_key_secret = Secret(
+        self.api_key_secret = opaque_secret(
             f"{name}-api-key",
-            metadata=ObjectMetaArgs(
-                name=API_KEY_SECRET_NAME,
-                namespace=args.namespace.name,
-                labels=common_labels("logging", context.stack),
-            ),
-            type="Opaque",
-            string_data={
+            API_KEY_SECRET_NAME,
+            args.namespace,
+            "logging",
+            context.stack,
+            {
                 OCI_CONFIG_FILE_NAME: oci_config_file(
                     oci.log_upload_user_id, oci.log_upload_key_fingerprint, oci.tenancy_id, oci.region
                 ),
                 OCI_PRIVATE_KEY_FILE_NAME: args.platform_secrets["ociLogAnalyticsPrivateKey"],
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.namespace.resource]),
+            pulumi.ResourceOptions(parent=self),
         )
 
         # The log source Fluent Bit names in every upload, and the JSON parser behind it.

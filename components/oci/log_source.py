@@ -131,9 +131,12 @@ class LogAnalyticsJsonSourceProvider(dynamic.ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         keys = ("region", "namespace", "parser_name", "source_name", "description", "example", "fields")
         changed = [k for k in keys if olds.get(k) != news.get(k)]
-        # Names identify parser and source: a new name is a new object, the old one is deleted.
-        replaces = [k for k in changed if k in ("namespace", "parser_name", "source_name")]
-        return dynamic.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+        # Names (and the region and namespace they live in) identify the objects: a change is a new set,
+        # the old one deleted. First: the new source shares the old one's parser name and its fields'
+        # display names, so deleting the old set after creating the new one would delete what the new one
+        # uses. Uploads fail meanwhile and Fluent Bit retries them from its disk buffer.
+        replaces = [k for k in changed if k in ("region", "namespace", "parser_name", "source_name")]
+        return dynamic.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=bool(replaces))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         outs = self.apply(news, dict(olds.get("field_names") or {}))

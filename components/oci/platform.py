@@ -24,25 +24,10 @@ if TYPE_CHECKING:
     from settings import StackSettings
     from settings.model import OciSettings
 
-# Fluent Bit's OCI config file and upload policy are built from these keys (their form is a field type).
-LOG_UPLOAD_KEYS: dict[str, str] = {
-    "tenancyId": "a tenancy OCID (ocid1.tenancy.oc1..)",
-    "logUploadUserId": "a user OCID (ocid1.user.oc1..)",
-    "logUploadKeyFingerprint": "an API key fingerprint (16 hex pairs joined by ':')",
-    "logUploadGroup": "an IAM group name, or <identity domain>/<group>",
-}
 _OKE_CLUSTER = re.compile(r"^ocid1\.cluster\.[a-z0-9._-]+$")
 
 
-def _snake(key: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in key)
-
-
 def _oci_problems(s: StackSettings, report: Report) -> None:
-    if s.oci is not None:
-        for key, hint in LOG_UPLOAD_KEYS.items():
-            if not getattr(s.oci, _snake(key)):
-                report(f"oci.{key}", f"is required when cloud is oci ({hint})")
     lt = s.metrics.long_term
     if lt.enabled and not _OKE_CLUSTER.match(lt.oke_cluster_id):
         report(
@@ -63,6 +48,11 @@ RULES = PlatformRules(
         "compartmentId": "a compartment OCID (ocid1.compartment.oc1..)",
         "region": "an OCI region such as eu-frankfurt-1",
         "objectStorageNamespace": "oci os ns get",
+        # Fluent Bit's OCI config file and upload policy are built from these (their form is a field type).
+        "tenancyId": "a tenancy OCID (ocid1.tenancy.oc1..)",
+        "logUploadUserId": "a user OCID (ocid1.user.oc1..)",
+        "logUploadKeyFingerprint": "an API key fingerprint (16 hex pairs joined by ':')",
+        "logUploadGroup": "an IAM group name, or <identity domain>/<group>",
     },
     trace_backends=("jaeger",),
     bucket_name=(r"^[A-Za-z0-9._-]{1,256}$", "letters, digits, '-', '_' or '.'"),

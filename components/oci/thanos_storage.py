@@ -13,17 +13,12 @@ from pulumi_oci.identity import Policy
 from pulumi_oci.objectstorage import Bucket, ObjectLifecyclePolicy, ObjectLifecyclePolicyRuleArgs
 
 from components.long_term_storage import BucketAccessArgs, BucketConfig
+from components.platform import own_section
 from render.thanos import ServiceAccountRef
 from settings.model import OciSettings
 
 # objstore's OCI provider (providers/oci/oci.go) that exchanges the pod's service account token.
 OKE_WORKLOAD_IDENTITY = "oke-workload-identity"
-
-
-def oci_settings(config: BucketConfig) -> OciSettings:
-    if not isinstance(config.cloud, OciSettings):
-        raise ValueError("todo-observability:oci is required for long-term storage on OCI")
-    return config.cloud
 
 
 def bucket_name(config: BucketConfig) -> str:
@@ -33,7 +28,7 @@ def bucket_name(config: BucketConfig) -> str:
 
 def objstore_config(config: BucketConfig) -> dict[str, Any]:
     """Thanos' objstore config: no API key, the pods' OKE workload identity."""
-    region = oci_settings(config).region
+    region = own_section(config.cloud, OciSettings).region
     return {
         "type": "OCI",
         "config": {"provider": OKE_WORKLOAD_IDENTITY, "bucket": bucket_name(config), "region": region},
@@ -61,7 +56,7 @@ class OciThanosStorage(pulumi.ComponentResource):
     def __init__(self, name: str, args: BucketAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("todo-observability:long_term_storage:OciThanosStorage", name, None, opts)
         config = args.config
-        oci, cluster, context = oci_settings(config), config.cluster, config.context
+        oci, cluster, context = own_section(config.cloud, OciSettings), config.cluster, config.context
         long_term = config.long_term
         bucket = bucket_name(config)
         child = pulumi.ResourceOptions(parent=self)
