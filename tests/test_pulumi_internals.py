@@ -74,7 +74,8 @@ def test_the_list_of_private_symbols_is_what_the_internals_import() -> None:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pulumi")
         for alias in node.names
     }
-    assert imported - {("pulumi.runtime", "rpc")} == set(PRIVATE_SYMBOLS)
+    exported = {("pulumi.runtime", name) for name in pulumi_runtime.__all__}
+    assert imported - exported == set(PRIVATE_SYMBOLS)
 
 
 def pinned_sdk() -> str:
@@ -135,6 +136,9 @@ def check_mock_monitor() -> None:
         assert parameters(getattr(monitor_class, method, lambda: None)) == ["self", "request"], moved(
             f"pulumi.runtime.mocks.MockMonitor.{method}", "is missing or takes other parameters"
         )
+    assert parameters(getattr(monitor_class, "make_urn", lambda: None)) == ["self", "parent", "type_", "name"], moved(
+        "pulumi.runtime.mocks.MockMonitor.make_urn", "is missing or takes other parameters"
+    )
     assert monitor_class.ResourceRegistration._fields == ("urn", "id", "state"), moved(
         "pulumi.runtime.mocks.MockMonitor.ResourceRegistration", "has other fields"
     )
@@ -157,8 +161,10 @@ PROTO_FIELDS = {
         "aliases",
         "aliasURNs",
         "provider",
+        "importId",
+        "transforms",
     },
-    "RegisterResourceResponse": {"urn"},
+    "RegisterResourceResponse": {"urn", "id", "object"},
     "ResourceInvokeRequest": {"tok", "args"},
     "ResourceInvokeResponse": {"failures", "return"},
 }
@@ -340,3 +346,93 @@ def test_a_reference_reads_the_registered_inputs_and_their_secrecy(mocked: dict[
     assert "base-ref" not in mocked, "a reference registers nothing"
     assert mocked["reader"]["masked"] == {"plain": "visible", "token": "[secret]"}
     assert mocked["reader"]["plain"]["token"] == "hunter2"
+
+
+def wire(inputs: dict[str, Any]) -> Any:
+    """`inputs` as a registration request carries them."""
+    return sdk("pulumi.runtime.sync_await", "_sync_await")(rpc.serialize_properties(inputs, {}))
+
+
+def test_plain_inputs_decode_as_the_sdk_decodes_them() -> None:
+    from tools.pulumi_internals import plain_properties
+
+    inputs = {
+        "spec": {"groups": [{"name": "g", "rules": [{"alert": "A", "for": "5m", "labels": {"severity": "page"}}]}]},
+        "replicas": 2,
+        "ratio": 0.5,
+        "enabled": False,
+        "empty": {},
+        "nothing": None,
+        "list": [1, "two", None, [], {"deep": {"er": True, "gone": None}}],
+    }
+    struct = wire(inputs)
+    assert plain_properties(struct) == rpc.deserialize_properties(struct)
+    plain = plain_properties(struct)
+    # What the SDK's decoder does, the plain one does too: nulls in a map are dropped, in a list kept.
+    assert plain["list"][4] == {"deep": {"er": True}} and plain["list"][2] is None and "nothing" not in plain
+    # A whole number comes back as the int the recorded inputs keep; a fraction stays a float.
+    assert type(plain["replicas"]) is int and type(plain["list"][0]) is int and plain["ratio"] == 0.5
+
+
+@pytest.mark.parametrize(
+    "special",
+    [rpc.wrap_rpc_secret("hunter2"), rpc.UNKNOWN],
+    ids=["secret", "unknown"],
+)
+def test_a_special_value_at_any_depth_is_left_to_the_sdk(special: Any) -> None:
+    """A secret deep in a list makes the SDK's decoder mark the whole list secret: the plain decoder does
+    not guess, it refuses, and the stock monitor answers that registration."""
+    from tools.pulumi_internals import SpecialValueError, plain_properties
+
+    struct = wire({"plain": "visible", "nested": {"list": ["a", {"value": special}]}})
+    with pytest.raises(SpecialValueError):
+        plain_properties(struct)
+
+
+# Runs a stack's program under the render's mocks with a monitor that answers each plain registration both
+# ways, the stock monitor's and the plain path's, and reports any difference in the decoded inputs or the answer.
+BOTH_WAYS_PROGRAM = """
+import json, sys
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+import tools.mocks as mocks
+from tools.pulumi_internals import SpecialValueError, plain_properties
+from tools.render import render
+
+seen = {"plain": [], "special": [], "different": []}
+
+class BothWays(mocks.RecordingMonitor):
+    def RegisterResource(self, request):
+        if request.type != "pulumi:pulumi:Stack":
+            try:
+                plain = plain_properties(request.object)
+            except SpecialValueError:
+                seen["special"].append(request.type)
+            else:
+                seen["plain"].append(request.type)
+                stock = MockMonitor.RegisterResource(self, request)
+                ours = self.register_plain(request)
+                if plain != rpc.deserialize_properties(request.object) or (stock.urn, stock.id, stock.object) != (
+                    ours.urn, ours.id, ours.object
+                ):
+                    seen["different"].append(request.name)
+        return super().RegisterResource(request)
+
+mocks.RecordingMonitor = BothWays
+render(sys.argv[1])
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize("stack", ["prod", "prod-gcp", "prod-oci", "local"])
+def test_the_plain_path_answers_each_registration_as_the_stock_monitor_does(stack: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", BOTH_WAYS_PROGRAM, stack], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["different"] == []
+    # Both paths ran: every rule group took the plain one, and the stock monitor still answers secrets.
+    assert "kubernetes:monitoring.coreos.com/v1:PrometheusRule" in seen["plain"]
+    assert "kubernetes:monitoring.coreos.com/v1:PrometheusRule" not in seen["special"]
+    assert "kubernetes:core/v1:Secret" in seen["special"]

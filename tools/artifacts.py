@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import yaml
-from pulumi.runtime import rpc
 
 from tools.mocks import Registration, mask_secrets
+from tools.pulumi_internals import SPECIAL_VALUE_KEY
 
 Files = dict[str, str]
 Extractor = Callable[[list[Registration]], Files]
@@ -155,9 +155,8 @@ def _qualified(registrations: list[Registration]) -> dict[str, str]:
     return {r.urn: f"{r.type}::{r.name}" for r in registrations}
 
 
-# The key the SDK marks a secret with on the wire (and, in this SDK, a resource reference): its secret
-# wrapper's one key besides "value", read from the exported helper rather than the private constant.
-(SECRET_MARK_KEY,) = set(rpc.wrap_rpc_secret(None)) - {"value"}
+# The key the SDK marks a secret with on the wire (and, in this SDK, a resource reference).
+SECRET_MARK_KEY = SPECIAL_VALUE_KEY
 
 
 def _may_hold_secrets(registration: Registration) -> bool:

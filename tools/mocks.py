@@ -191,6 +191,7 @@ class RecordingMonitor(RecordingMockMonitor):
         # The mocks were asked on this thread just before; the slot is emptied for the next one.
         inputs = self.recording_mocks.last_inputs
         self.recording_mocks.last_inputs = None
+        whole_numbers_done = inputs is not None and resource.plain
         if inputs is None:  # the SDK answered without asking the mocks
             inputs = deserialize_inputs(resource)
         registration = Registration(
@@ -199,7 +200,8 @@ class RecordingMonitor(RecordingMockMonitor):
             name=resource.name,
             custom=resource.custom,
             parent_urn=resource.parent_urn,
-            encoded_inputs=encode_inputs(whole_numbers_as_int(inputs)),
+            # The plain path decoded whole numbers as int already (tools/pulumi_internals.py).
+            encoded_inputs=encode_inputs(inputs if whole_numbers_done else whole_numbers_as_int(inputs)),
             protect=resource.protect,
             dependencies=resource.dependencies,
             aliases=resource.aliases,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from pulumi.runtime import rpc
+from google.protobuf import struct_pb2
+from pulumi.runtime import MockResourceArgs, rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
@@ -23,6 +24,11 @@ VERIFIED_WITH = "3.272.0"
 # The root resource `set_mocks` registers, and the invoke that reads a resource reference's state.
 STACK_TYPE = "pulumi:pulumi:Stack"
 GET_RESOURCE_TOKEN = "pulumi:pulumi:getResource"
+
+# The key that marks a value the wire carries specially (a secret, a resource reference, an asset, an
+# archive, an output value): a secret wrapper's one key besides "value", read from the exported helper
+# rather than the private constant.
+(SPECIAL_VALUE_KEY,) = set(rpc.wrap_rpc_secret(None)) - {"value"}
 
 
 class RegisteredResource(NamedTuple):
@@ -41,6 +47,54 @@ class RegisteredResource(NamedTuple):
     provider: str
     # The inputs as the request carried them; `deserialize_inputs` reads them where the mocks did not.
     serialized_inputs: Any
+    # Whether the mocks received the inputs from `plain_properties`, whole numbers already as int.
+    plain: bool = False
+
+
+class SpecialValueError(Exception):
+    """A value `plain_properties` leaves to the SDK's decoder."""
+
+
+def plain_properties(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """`rpc.deserialize_properties(struct)` for inputs of plain values only (maps, lists, strings,
+    numbers, booleans, nulls): the same dict, in one walk of the message's own maps and lists, where the
+    SDK's decoder tests every value for each special kind and builds a Python view of each map first.
+    The wire carries every number as a double; a whole one comes back as int (`replicas: 2`, as the
+    recorded inputs keep it, tools/mocks.py `whole_numbers_as_int`), and equal to the SDK's float.
+    Raises SpecialValueError at the first value marked special or unknown: whether the SDK would push a
+    secret up to its parents, or what a reference decodes to, is the SDK's to say."""
+    return _plain_fields(struct.fields)
+
+
+def _plain_fields(fields: Any) -> dict[str, Any]:
+    if SPECIAL_VALUE_KEY in fields:
+        raise SpecialValueError
+    decoded = {}
+    for key, value in fields.items():
+        plain = _plain_value(value)
+        # The SDK's decoder drops a key whose value decodes to None.
+        if plain is not None:
+            decoded[key] = plain
+    return decoded
+
+
+def _plain_value(value: struct_pb2.Value) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text = value.string_value
+        if text == rpc.UNKNOWN:
+            raise SpecialValueError
+        return text
+    if kind == "struct_value":
+        return _plain_fields(value.struct_value.fields)
+    if kind == "list_value":
+        return [_plain_value(item) for item in value.list_value.values]
+    if kind == "number_value":
+        number = value.number_value
+        return int(number) if number.is_integer() else number
+    if kind == "bool_value":
+        return value.bool_value
+    return None
 
 
 def deserialize_inputs(resource: RegisteredResource) -> dict[str, Any]:
@@ -59,7 +113,9 @@ class RecordingMockMonitor(MockMonitor):
     URN, parent, dependencies, protect flag or aliases, and answers a reference with the mocks' outputs
     alone. A stack transform (`register_stack_transform`) sees options, not the resolved dependencies, and
     the mock monitor never runs it. Relies on: `MockMonitor.RegisterResource(request)` answering with a
-    `urn`; the fields of `resource_pb2.RegisterResourceRequest` read below; `MockMonitor.Invoke(request)`
+    `urn`, and doing what `register_plain` does for plain inputs (`make_urn`, `mocks.new_resource`, the
+    state serialized into the response's `object`, `resources[urn]`); the fields of
+    `resource_pb2.RegisterResourceRequest` and `RegisterResourceResponse` used below; `MockMonitor.Invoke(request)`
     with `ResourceInvokeRequest.tok`/`args` and its `ResourceInvokeResponse`; `MockMonitor.resources`
     (urn -> `ResourceRegistration(urn, id, state)`); and `_sync_await`, because the monitor's methods
     are synchronous and the exported serializer is a coroutine (the SDK's own mock monitor awaits it so)."""
@@ -73,7 +129,8 @@ class RecordingMockMonitor(MockMonitor):
         return None
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        response = super().RegisterResource(request)
+        plain = self.register_plain(request)
+        response = plain or super().RegisterResource(request)
         if request.type != STACK_TYPE:
             self.record(
                 RegisteredResource(
@@ -87,9 +144,36 @@ class RecordingMockMonitor(MockMonitor):
                     aliases=len(request.aliases) + len(request.aliasURNs),
                     provider=request.provider.split("::")[-1] if request.provider else "",
                     serialized_inputs=request.object,
+                    plain=plain is not None,
                 )
             )
         return response
+
+    def register_plain(self, request: Any) -> Any:
+        """The stock monitor's answer to a registration whose inputs are plain values, by its own steps
+        (its URN, the mocks' `new_resource`, the answered state serialized and kept in `resources`), with
+        the inputs decoded by `plain_properties`: most of the render's registrations, and the largest
+        (each rule group's PrometheusRule). None where the stock monitor must answer: the stack, a
+        request carrying transforms, inputs holding a special value."""
+        if request.type == STACK_TYPE or len(request.transforms):
+            return None
+        try:
+            inputs = plain_properties(request.object)
+        except SpecialValueError:
+            return None
+        urn = self.make_urn(request.parent, request.type, request.name)
+        args = MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
+        id_, state = self.mocks.new_resource(args)
+        answer = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=answer)
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         """The stock monitor answers `pulumi:pulumi:getResource` with the state the mocks returned:
