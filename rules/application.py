@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from contracts import uids
-from rules.model import Alert, Recording, RuleGroup, any_of, events_in, regex_literal, with_evidence
+from rules.model import (
+    Alert,
+    Recording,
+    RuleGroup,
+    alike,
+    any_of,
+    events_in,
+    regex_literal,
+    service_matcher,
+    with_evidence,
+)
 from settings.model import ServiceSettings, ThresholdSettings
 
 # One evaluation more than the window: rides out a single odd scrape, and a hard outage still pages
@@ -20,6 +30,11 @@ TRAFFIC_BASELINES = ("1d", "1w")
 def probe_and_scrape_paths(service: ServiceSettings) -> list[str]:
     """Handlers that are not user traffic: probes and the scrape itself."""
     return [service.health_path, service.liveness_path, service.metrics_path]
+
+
+def own_traffic(service: ServiceSettings) -> str:
+    """The `handler` matcher for the service's user traffic (its probes and scrape left out)."""
+    return f'handler!~"{any_of(probe_and_scrape_paths(service))}"'
 
 
 def critical_handlers(service: ServiceSettings) -> str:
@@ -53,26 +68,25 @@ def build(services: list[ServiceSettings], t: ThresholdSettings) -> list[RuleGro
                 f"/\n(sum by (namespace, service) (rate({traffic}[{window}])) > 0)",
             ),
         ]
-    for service in instrumented:
-        own = f'service="{service.name}", handler!~"{any_of(probe_and_scrape_paths(service))}"'
+    for part in alike(instrumented, lambda s: (s.critical, own_traffic(s))):
+        own = f"{service_matcher(part)}, {own_traffic(part[0])}"
         by = "namespace, service"
         rules.append(
             Alert(
                 "ServiceHighErrorRate",
                 with_evidence(
-                    f'{error_ratio_record(window)}{{service="{service.name}"}} * 100 > {t.error_rate_percent:g}',
+                    f"{error_ratio_record(window)}{{{service_matcher(part)}}} * 100 > {t.error_rate_percent:g}",
                     by,
                     events_in(f'http_requests_total{{{own}, status="5xx"}}', window, by),
                     t.error_rate_min_failed_requests,
                     f"sum by ({by}) (rate(http_requests_total{{{own}}}[{window}]))",
                     t.error_rate_min_requests_per_second,
                 ),
-                severity="critical" if service.critical else "warning",
+                severity="critical" if part[0].critical else "warning",
                 duration=ERROR_RATIO_FOR,
-                labels={"service": service.name},
-                summary=f"{service.name} answers more than {t.error_rate_percent:g}% of requests with 5xx",
+                summary="{{ $labels.service }} answers more than " + f"{t.error_rate_percent:g}% of requests with 5xx",
                 description=(
-                    f'{{{{ $value | printf "%.2f" }}}}% of {service.name} requests in namespace '
+                    '{{ $value | printf "%.2f" }}% of {{ $labels.service }} requests in namespace '
                     f"{{{{ $labels.namespace }}}} failed with a 5xx over the last {window} "
                     f"(threshold {t.error_rate_percent:g}%, and at least {t.error_rate_min_failed_requests} "
                     "failed requests)."
@@ -80,19 +94,20 @@ def build(services: list[ServiceSettings], t: ThresholdSettings) -> list[RuleGro
                 dashboard=uids.OVERVIEW,
             )
         )
-    for service in (s for s in instrumented if s.critical_routes):
-        selector = f'service="{service.name}", handler=~"{critical_handlers(service)}"'
+    routed = [s for s in instrumented if s.critical_routes]
+    for part in alike(routed, lambda s: (s.critical, critical_handlers(s))):
+        selector = f'{service_matcher(part)}, handler=~"{critical_handlers(part[0])}"'
         rules.append(
             Alert(
                 "ServiceHighLatency",
                 "histogram_quantile(0.95, sum by (namespace, service, le) "
                 f"(rate(http_request_duration_seconds_bucket{{{selector}}}[5m])))\n> {t.latency_p95_seconds:g}",
-                severity="critical" if service.critical else "warning",
+                severity="critical" if part[0].critical else "warning",
                 duration=t.latency_for,
-                labels={"service": service.name},
-                summary=f"P95 latency of {service.name} critical routes is above {t.latency_p95_seconds:g}s",
+                summary="P95 latency of {{ $labels.service }} critical routes is above "
+                + f"{t.latency_p95_seconds:g}s",
                 description=(
-                    f"P95 latency of {', '.join(sorted(service.critical_routes))} on {service.name} is "
+                    f"P95 latency of {', '.join(sorted(part[0].critical_routes))} on {{{{ $labels.service }}}} is "
                     f"{{{{ $value | humanizeDuration }}}} (threshold {t.latency_p95_seconds:g}s for {t.latency_for})."
                 ),
                 dashboard=uids.OVERVIEW,
@@ -114,10 +129,9 @@ def traffic_drop_alerts(services: list[ServiceSettings], t: ThresholdSettings) -
     floor = t.traffic_drop_min_requests_per_second
     by = "namespace, service"
     alerts: list[Recording | Alert] = []
-    for service in (s for s in services if s.critical and s.exposes_metrics):
-        selector = (
-            f'http_requests_total{{service="{service.name}", handler!~"{any_of(probe_and_scrape_paths(service))}"}}'
-        )
+    watched = [s for s in services if s.critical and s.exposes_metrics]
+    for part in alike(watched, own_traffic):
+        selector = f"http_requests_total{{{service_matcher(part)}, {own_traffic(part[0])}}}"
         now = f"sum by ({by}) (rate({selector}[{TRAFFIC_WINDOW}]))"
         day, week = (
             f"(sum by ({by}) (rate({selector}[{TRAFFIC_WINDOW}] offset {o})) >= {floor:g})" for o in TRAFFIC_BASELINES
@@ -135,10 +149,9 @@ def traffic_drop_alerts(services: list[ServiceSettings], t: ThresholdSettings) -
                 expr,
                 severity="critical",
                 duration=TRAFFIC_DROP_FOR,
-                labels={"service": service.name},
-                summary=f"{service.name} receives almost no requests",
+                summary="{{ $labels.service }} receives almost no requests",
                 description=(
-                    f"{service.name} in namespace {{{{ $labels.namespace }}}} receives "
+                    "{{ $labels.service }} in namespace {{ $labels.namespace }} receives "
                     '{{ $value | printf "%.2f" }} '
                     f"requests/s, less than {100 - t.traffic_drop_percent:g}% of the same time a day and a week "
                     f"earlier (where that was at least {floor:g} requests/s): users cannot reach it (ingress, DNS, "

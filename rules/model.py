@@ -7,6 +7,7 @@ spelled one way everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -84,6 +85,24 @@ def regex_literal(value: str) -> str:
 def any_of(values: list[str]) -> str:
     """A PromQL `=~` operand matching exactly one of `values`."""
     return "|".join(regex_literal(v) for v in sorted(set(values)))
+
+
+def service_matcher(services: list[ServiceSettings]) -> str:
+    """A selector's matcher for the `service` label of exactly `services`."""
+    if len(services) == 1:
+        return f'service="{services[0].name}"'
+    return f'service=~"{any_of([s.name for s in services])}"'
+
+
+def alike(services: list[ServiceSettings], key: Callable[[ServiceSettings], Hashable]) -> list[list[ServiceSettings]]:
+    """`services` split by `key` (what a service-level alert's rule depends on besides the service: its
+    severity, the handlers it counts), in config order. One rule serves each part: a rule per service would
+    differ only in the name it selects, and Prometheus would evaluate one rule for each service for the same
+    alerts (each alert takes `service` from its series, and its text says `{{ $labels.service }}`)."""
+    parts: dict[Hashable, list[ServiceSettings]] = {}
+    for service in services:
+        parts.setdefault(key(service), []).append(service)
+    return list(parts.values())
 
 
 def bucket_label(boundary: float) -> str:
