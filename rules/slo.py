@@ -178,7 +178,6 @@ def errors_record(window: str) -> str:
 
 
 def sli_recordings(sli: Sli) -> list[Recording]:
-    budget = round(1 - sli.objective, 10)
     recordings = [
         recording
         for window in (RATE_WINDOW, *RAW_WINDOWS)
@@ -188,13 +187,17 @@ def sli_recordings(sli: Sli) -> list[Recording]:
             Recording(errors_record(window), f"clamp_min({sli.errors_over(window)}, 0) or vector(0)", sli.labels),
         )
     ]
-    recordings += [
-        Recording(OBJECTIVE, f"vector({sli.objective:g})", sli.labels),
-        Recording(BUDGET, f"vector({budget:g})", sli.labels),
-    ]
+    recordings.append(Recording(OBJECTIVE, f"vector({sli.objective:g})", sli.labels))
     if sli.page_min_error_ratio > 0:
         recordings.append(Recording(PAGE_MIN_ERROR_RATIO, f"vector({sli.page_min_error_ratio:g})", sli.labels))
     return recordings
+
+
+def budget_recording() -> Recording:
+    """Every SLO's error budget from its objective, with its labels: one rule, not one per SLO. Rounded to
+    the objective's own decimals, so a 99.9% objective's budget is the 0.001 it was written as, not the
+    binary 1 - 0.999 (0.0010000000000000009) that a burn-rate threshold would multiply."""
+    return Recording(BUDGET, f"round(1 - {OBJECTIVE}, 1e-10)")
 
 
 def window_recordings() -> list[Recording]:
@@ -268,4 +271,5 @@ def build(services: list[ServiceSettings], t: ThresholdSettings) -> list[RuleGro
     if not found:
         return []
     base = [r for sli in found for r in sli_recordings(sli)]
-    return [RuleGroup("slo", [*base, *window_recordings(), *burn_rate_alerts(t)])]
+    # In evaluation order: the budget reads the objectives recorded just before it.
+    return [RuleGroup("slo", [*base, budget_recording(), *window_recordings(), *burn_rate_alerts(t)])]

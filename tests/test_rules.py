@@ -459,12 +459,16 @@ def test_slo_objectives_come_from_the_services_config() -> None:
     ]
     groups = build_rule_groups(rule_sections(parse_settings({**LOCAL, "services": services}, "test")))
     recordings = [r for r in next(g for g in groups if g.name == "slo").rules if isinstance(r, Recording)]
-    budgets = {r.labels["slo"]: r.expr for r in recordings if r.record == "slo:error_budget:ratio"}
-    assert budgets == {
-        "chat-api-availability": "vector(0.01)",
-        "chat-api-latency": "vector(0.05)",
-        "audit-service-availability": "vector(0.02)",
+    objectives = {r.labels["slo"]: r.expr for r in recordings if r.record == "slo:objective:ratio"}
+    assert objectives == {
+        "chat-api-availability": "vector(0.99)",
+        "chat-api-latency": "vector(0.95)",
+        "audit-service-availability": "vector(0.98)",
     }
+    # One budget rule for all of them, after the objectives it reads (tests/rules/slo.test.yaml: its values).
+    budgets = [i for i, r in enumerate(recordings) if r.record == "slo:error_budget:ratio"]
+    objective_rules = [i for i, r in enumerate(recordings) if r.record == "slo:objective:ratio"]
+    assert len(budgets) == 1 and budgets[0] > max(objective_rules) and not recordings[budgets[0]].labels
     latency = next(r for r in recordings if r.record == "slo:sli_errors:rate5m" and r.labels["sli"] == "latency")
     assert 'le=~"0\\\\.5"' in latency.expr and 'handler=~"/api/chat.*"' in latency.expr
 
