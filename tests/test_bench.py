@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from components.platforms import parse_settings
@@ -90,3 +92,19 @@ def test_readme_shows_the_table_make_bench_prints() -> None:
     for row in rows:
         assert len(row) == len(HEADER), row
         assert all(re.fullmatch(r"\d+(\.\d+)?", cell) for cell in row[1:]), row
+
+
+def test_the_floor_closes_every_event_loop_the_sdk_opened_as_the_render_does() -> None:
+    """The floor runs under the render's harness, loops included (tests/test_render.py checks the render)."""
+    probe = (
+        "import asyncio, contextlib, gc, io\n"
+        "from tools.floor import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['--custom-resources', '3', '--config-maps', '1']) == 0\n"
+        "loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop)]\n"
+        "print(len(loops), sum(not loop.is_closed() for loop in loops))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    made, still_open = (int(n) for n in done.stdout.split())
+    assert made >= 2, "the SDK's executor threads no longer make loops: this test checks nothing"
+    assert still_open == 0

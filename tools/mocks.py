@@ -7,6 +7,7 @@ render masks them.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import threading
@@ -232,6 +233,27 @@ def install(project: str, stack: str, recorder: Recorder) -> None:
     pulumi_runtime.set_mocks(
         mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks, recorder)
     )
+
+
+class ClosingLoopPolicy(asyncio.DefaultEventLoopPolicy):
+    """Remembers every event loop it makes, so that the render can close them. The SDK makes one in
+    each thread of its executor and leaves them all open; left to the interpreter's shutdown, a loop
+    may outlive its self-pipe socket and print its failing finalizer ("Exception ignored in
+    BaseEventLoop.__del__ ... Invalid file descriptor: -1") after a render that went well."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loops: list[asyncio.AbstractEventLoop] = []
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        loop = super().new_event_loop()
+        self.loops.append(loop)
+        return loop
+
+    def close_loops(self) -> None:
+        for loop in self.loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
 
 
 def run(program: Callable[[], None]) -> None:

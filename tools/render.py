@@ -22,7 +22,7 @@ from pathlib import Path
 from settings import PROJECT
 from settings.loader import OFFLINE_ENV
 from tools.artifacts import extract_all
-from tools.mocks import Recorder, Registration, install, run
+from tools.mocks import ClosingLoopPolicy, Recorder, Registration, install, run
 from tools.stackfile import ROOT, engine_config, load_stack_document, stack_file
 
 # Prometheus Operator's kinds (ServiceMonitor, PodMonitor, Probe, PrometheusRule): the floor's CustomResources.
@@ -139,27 +139,6 @@ def stats(result: RenderResult) -> dict[str, object]:
         "customResources": monitoring,
         "providerModules": provider_modules(),
     }
-
-
-class ClosingLoopPolicy(asyncio.DefaultEventLoopPolicy):
-    """Remembers every event loop it makes, so that the render can close them. The SDK makes one in
-    each thread of its executor and leaves them all open; left to the interpreter's shutdown, a loop
-    may outlive its self-pipe socket and print its failing finalizer ("Exception ignored in
-    BaseEventLoop.__del__ ... Invalid file descriptor: -1") after a render that went well."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.loops: list[asyncio.AbstractEventLoop] = []
-
-    def new_event_loop(self) -> asyncio.AbstractEventLoop:
-        loop = super().new_event_loop()
-        self.loops.append(loop)
-        return loop
-
-    def close_loops(self) -> None:
-        for loop in self.loops:
-            if not loop.is_running() and not loop.is_closed():
-                loop.close()
 
 
 def main(argv: list[str] | None = None) -> int:
