@@ -32,9 +32,11 @@ def probe_and_scrape_paths(service: ServiceSettings) -> list[str]:
     return [service.health_path, service.liveness_path, service.metrics_path]
 
 
-def own_traffic(service: ServiceSettings) -> str:
-    """The `handler` matcher for the service's user traffic (its probes and scrape left out)."""
-    return f'handler!~"{any_of(probe_and_scrape_paths(service))}"'
+def user_traffic(services: list[ServiceSettings]) -> str:
+    """The `handler` matcher for user traffic: every probe and scrape path of `services` left out. One
+    matcher for all of them, as the recordings below count requests, so that an alert's evidence counts the
+    requests its ratio counted, and one rule can judge every service of a severity."""
+    return f'handler!~"{any_of([p for s in services for p in probe_and_scrape_paths(s)])}"'
 
 
 def critical_handlers(service: ServiceSettings) -> str:
@@ -51,10 +53,9 @@ def build(services: list[ServiceSettings], t: ThresholdSettings) -> list[RuleGro
     instrumented = [s for s in services if s.exposes_metrics]
     rules: list[Recording | Alert] = []
     if instrumented:
-        excluded = any_of([p for s in instrumented for p in probe_and_scrape_paths(s)])
-        user_traffic = f'service=~"{any_of([s.name for s in instrumented])}", handler!~"{excluded}"'
-        traffic = f"http_requests_total{{{user_traffic}}}"
-        failed = f'http_requests_total{{{user_traffic}, status="5xx"}}'
+        requests = f'service=~"{any_of([s.name for s in instrumented])}", {user_traffic(instrumented)}'
+        traffic = f"http_requests_total{{{requests}}}"
+        failed = f'http_requests_total{{{requests}, status="5xx"}}'
         rules += [
             Recording(
                 "service:http_requests:rate5m",
@@ -68,8 +69,9 @@ def build(services: list[ServiceSettings], t: ThresholdSettings) -> list[RuleGro
                 f"/\n(sum by (namespace, service) (rate({traffic}[{window}])) > 0)",
             ),
         ]
-    for part in alike(instrumented, lambda s: (s.critical, own_traffic(s))):
-        own = f"{service_matcher(part)}, {own_traffic(part[0])}"
+    # A rule per severity: the two differ in their static labels, so a reload keeps each one's alert state.
+    for part in alike(instrumented, lambda s: s.critical):
+        own = f"{service_matcher(part)}, {user_traffic(instrumented)}"
         by = "namespace, service"
         rules.append(
             Alert(
@@ -94,20 +96,22 @@ def build(services: list[ServiceSettings], t: ThresholdSettings) -> list[RuleGro
                 dashboard=uids.OVERVIEW,
             )
         )
-    routed = [s for s in instrumented if s.critical_routes]
-    for part in alike(routed, lambda s: (s.critical, critical_handlers(s))):
-        selector = f'{service_matcher(part)}, handler=~"{critical_handlers(part[0])}"'
+    # A rule per service: each judges its own critical routes, and two rules of one severity told apart by
+    # their routes alone would trade alert state when a reload reorders them (Prometheus pairs rules by name
+    # and static labels); the static `service` keeps each rule's identity.
+    for service in (s for s in instrumented if s.critical_routes):
+        selector = f'service="{service.name}", handler=~"{critical_handlers(service)}"'
         rules.append(
             Alert(
                 "ServiceHighLatency",
                 "histogram_quantile(0.95, sum by (namespace, service, le) "
                 f"(rate(http_request_duration_seconds_bucket{{{selector}}}[5m])))\n> {t.latency_p95_seconds:g}",
-                severity="critical" if part[0].critical else "warning",
+                severity="critical" if service.critical else "warning",
                 duration=t.latency_for,
-                summary="P95 latency of {{ $labels.service }} critical routes is above "
-                + f"{t.latency_p95_seconds:g}s",
+                labels={"service": service.name},
+                summary=f"P95 latency of {service.name} critical routes is above {t.latency_p95_seconds:g}s",
                 description=(
-                    f"P95 latency of {', '.join(sorted(part[0].critical_routes))} on {{{{ $labels.service }}}} is "
+                    f"P95 latency of {', '.join(sorted(service.critical_routes))} on {service.name} is "
                     f"{{{{ $value | humanizeDuration }}}} (threshold {t.latency_p95_seconds:g}s for {t.latency_for})."
                 ),
                 dashboard=uids.OVERVIEW,
@@ -129,9 +133,11 @@ def traffic_drop_alerts(services: list[ServiceSettings], t: ThresholdSettings) -
     floor = t.traffic_drop_min_requests_per_second
     by = "namespace, service"
     alerts: list[Recording | Alert] = []
-    watched = [s for s in services if s.critical and s.exposes_metrics]
-    for part in alike(watched, own_traffic):
-        selector = f"http_requests_total{{{service_matcher(part)}, {own_traffic(part[0])}}}"
+    instrumented = [s for s in services if s.exposes_metrics]
+    watched = [s for s in instrumented if s.critical]
+    # One rule: every watched service is critical, and they all count the same handlers.
+    for part in alike(watched, lambda s: s.critical):
+        selector = f"http_requests_total{{{service_matcher(part)}, {user_traffic(instrumented)}}}"
         now = f"sum by ({by}) (rate({selector}[{TRAFFIC_WINDOW}]))"
         day, week = (
             f"(sum by ({by}) (rate({selector}[{TRAFFIC_WINDOW}] offset {o})) >= {floor:g})" for o in TRAFFIC_BASELINES

@@ -187,7 +187,8 @@ def sli_recordings(sli: Sli) -> list[Recording]:
             Recording(errors_record(window), f"clamp_min({sli.errors_over(window)}, 0) or vector(0)", sli.labels),
         )
     ]
-    recordings.append(Recording(OBJECTIVE, f"vector({sli.objective:g})", sli.labels))
+    # The shortest repr that reads back as the configured float (`:g` would cut 0.9876543 to 0.987654).
+    recordings.append(Recording(OBJECTIVE, f"vector({sli.objective!r})", sli.labels))
     if sli.page_min_error_ratio > 0:
         recordings.append(Recording(PAGE_MIN_ERROR_RATIO, f"vector({sli.page_min_error_ratio:g})", sli.labels))
     return recordings
@@ -195,9 +196,10 @@ def sli_recordings(sli: Sli) -> list[Recording]:
 
 def budget_recording() -> Recording:
     """Every SLO's error budget from its objective, with its labels: one rule, not one per SLO. Rounded to
-    the objective's own decimals, so a 99.9% objective's budget is the 0.001 it was written as, not the
-    binary 1 - 0.999 (0.0010000000000000009) that a burn-rate threshold would multiply."""
-    return Recording(BUDGET, f"round(1 - {OBJECTIVE}, 1e-10)")
+    1e-10, so a 99.9% objective's budget is exactly 0.001, not the binary 1 - 0.999 (0.0010000000000000009)
+    that a burn-rate threshold would multiply. Only this program's objectives (they carry `sli`): another
+    generator's `slo:objective:ratio` (Sloth's carries `sloth_slo`) in the same Prometheus keeps its own."""
+    return Recording(BUDGET, f'round(1 - {OBJECTIVE}{{slo!="", sli!=""}}, 1e-10)')
 
 
 def window_recordings() -> list[Recording]:

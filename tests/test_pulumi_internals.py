@@ -392,7 +392,7 @@ def test_a_special_value_at_any_depth_is_left_to_the_sdk(special: Any) -> None:
 # Runs a stack's program under the render's mocks with a monitor that answers each plain registration both
 # ways, the stock monitor's and the plain path's, and reports any difference in the decoded inputs or the answer.
 BOTH_WAYS_PROGRAM = """
-import json, sys
+import json, sys, threading
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 import tools.mocks as mocks
@@ -402,6 +402,22 @@ from tools.render import render
 seen = {"plain": [], "special": [], "different": []}
 
 class BothWays(mocks.RecordingMonitor):
+    def __init__(self, mocks_, recorder):
+        super().__init__(mocks_, recorder)
+        # What the mocks were asked, per thread: the SDK registers from a pool of threads.
+        self.asked = threading.local()
+        new_resource = mocks_.new_resource
+        mocks_.new_resource = lambda args: self.asked.calls.append(vars(args).copy()) or new_resource(args)
+
+    def answer(self, register, request):
+        # `register`'s answer, the arguments the mocks received, and the entry it left in `resources`.
+        self.asked.calls = asked = []
+        response = register(request)
+        entry = self.resources.pop(response.urn, None)
+        for args in asked:
+            args.pop("transforms", None)  # the stock monitor's are callables built anew
+        return (response.urn, response.id, response.object), asked, entry
+
     def RegisterResource(self, request):
         if request.type != "pulumi:pulumi:Stack":
             try:
@@ -410,12 +426,11 @@ class BothWays(mocks.RecordingMonitor):
                 seen["special"].append(request.type)
             else:
                 seen["plain"].append(request.type)
-                stock = MockMonitor.RegisterResource(self, request)
-                ours = self.register_plain(request)
-                if plain != rpc.deserialize_properties(request.object) or (stock.urn, stock.id, stock.object) != (
-                    ours.urn, ours.id, ours.object
-                ):
+                ours = self.answer(self.register_plain, request)
+                stock = self.answer(lambda r: MockMonitor.RegisterResource(self, r), request)
+                if plain != rpc.deserialize_properties(request.object) or ours != stock or ours[2] is None:
                     seen["different"].append(request.name)
+            self.asked.calls = []
         return super().RegisterResource(request)
 
 mocks.RecordingMonitor = BothWays

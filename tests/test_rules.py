@@ -237,30 +237,63 @@ def selected_services(expr: str, names: list[str]) -> set[str]:
     return {name for name in names if re.fullmatch(pattern, name)}
 
 
-LOCAL_INSTRUMENTED = {
-    "chat-api": "critical",
-    "notification-service": "warning",
-    "recurring-task-service": "warning",
-    "audit-service": "warning",
-    "websocket-service": "warning",
+# Services that alert differently: other namespaces, probe and scrape paths, critical routes (one with regex
+# syntax), a frontend without request metrics, a worker.
+VARIED_SERVICES: list[dict[str, Any]] = [
+    {"name": "chat-api", "kind": "api", "critical": True, "criticalRoutes": ["/api/chat"]},
+    {"name": "todo-api", "kind": "api", "critical": True, "criticalRoutes": ["/api/todos/{id}"], "namespace": "apps"},
+    {"name": "search", "kind": "api", "criticalRoutes": ["/search"], "healthPath": "/health/ready"},
+    {"name": "admin", "kind": "api", "metricsPath": "/internal/metrics", "livenessPath": "/live"},
+    {"name": "frontend", "kind": "frontend", "critical": True, "exposesMetrics": False},
+    {"name": "mailer", "subscribes": ["reminders"]},
+]
+
+# Who each service-level alert judges, and at what severity.
+SERVICE_LEVEL_ALERTS = {
+    "ServiceHealthProbeFailing": lambda s: "critical" if s.critical else "warning",
+    "ServiceHighErrorRate": lambda s: s.exposes_metrics and ("critical" if s.critical else "warning"),
+    "ServiceHighLatency": lambda s: (
+        s.exposes_metrics and bool(s.critical_routes) and ("critical" if s.critical else "warning")
+    ),
+    "ServiceTrafficDrop": lambda s: s.exposes_metrics and s.critical and "critical",
 }
 
 
-def test_each_service_level_alert_selects_each_service_once_at_its_severity(renders: dict[str, Rendered]) -> None:
-    """A rule serves every service alike (same severity and handlers): its alerts take `service` from their
-    series and name it through `{{ $labels.service }}`, so one rule per service would differ only in the
-    name it selects. Each instrumented service is still selected by exactly one rule, at its severity."""
-    alerts = alerts_of(renders["local"])
-    for alert in alerts:
-        if alert["alert"].startswith("Service"):
-            assert "service" in alert["expr"], alert["alert"]
-            assert "{{ $labels.service }}" in alert["annotations"]["summary"], alert["alert"]
-    names = list(LOCAL_INSTRUMENTED)
-    severities: dict[str, list[str]] = {name: [] for name in names}
-    for alert in (a for a in alerts if a["alert"] == "ServiceHighErrorRate"):
-        for name in selected_services(alert["expr"], names):
-            severities[name].append(alert["labels"]["severity"])
-    assert severities == {name: [severity] for name, severity in LOCAL_INSTRUMENTED.items()}
+def service_level_cases() -> list[tuple[str, StackSettings]]:
+    varied = parse_settings({**LOCAL, "services": VARIED_SERVICES}, "test")
+    return [*((stack, stack_settings(stack)) for stack in STACKS), ("varied", varied)]
+
+
+SERVICE_LEVEL_CASES = service_level_cases()
+
+
+@pytest.mark.parametrize(("case", "settings"), SERVICE_LEVEL_CASES, ids=[case for case, _ in SERVICE_LEVEL_CASES])
+def test_each_service_level_alert_judges_each_service_once_at_its_severity(case: str, settings: StackSettings) -> None:
+    """A rule may serve several services (alike: `service=~"a|b"`, `{{ $labels.service }}` in its text), but
+    each service that an alert judges is selected by exactly one of its rules, at the service's severity, and
+    a service it does not judge by none."""
+    alerts = [r for g in build_rule_groups(rule_sections(settings)) for r in g.rules if not isinstance(r, Recording)]
+    names = [s.name for s in settings.services]
+    for alert_name, severity_of in SERVICE_LEVEL_ALERTS.items():
+        judged: dict[str, list[str]] = {name: [] for name in names}
+        for alert in (a for a in alerts if a.name == alert_name):
+            selected = selected_services(alert.expr, names)
+            assert selected, f"{case}: a {alert_name} rule selects no service"
+            assert {"service" in alert.labels, "{{ $labels.service }}" in alert.summary} != {False}, alert_name
+            for name in selected:
+                judged[name].append(alert.severity)
+        wanted = {s.name: [severity_of(s)] if severity_of(s) else [] for s in settings.services}
+        assert judged == wanted, f"{case}: {alert_name}"
+
+
+@pytest.mark.parametrize(("case", "settings"), SERVICE_LEVEL_CASES, ids=[case for case, _ in SERVICE_LEVEL_CASES])
+def test_no_two_alert_rules_of_a_group_share_name_and_static_labels(case: str, settings: StackSettings) -> None:
+    """Prometheus hands a rule's alert state on across a reload by alert name and static labels, pairing rules
+    that share both by their position: two such rules would trade firing alerts when a service is added or
+    removed (a spurious resolve, and the real alert waits out its `for` again)."""
+    for group in build_rule_groups(rule_sections(settings)):
+        identities = [(r.name, r.severity, tuple(sorted(r.labels.items()))) for r in group.rules if hasattr(r, "name")]
+        assert len(identities) == len(set(identities)), f"{case}: {group.name}"
 
 
 def test_recording_rules_follow_level_metric_operations(rendered: Rendered) -> None:
@@ -456,6 +489,7 @@ def test_slo_objectives_come_from_the_services_config() -> None:
             "slo": {"availability": 0.99, "latency": 0.95, "latencyThresholdSeconds": 0.5},
         },
         {"name": "audit-service", "subscribes": ["task-events"], "slo": {"availability": 0.98}},
+        {"name": "notification-service", "subscribes": ["reminders"], "slo": {"availability": 0.9876543}},
     ]
     groups = build_rule_groups(rule_sections(parse_settings({**LOCAL, "services": services}, "test")))
     recordings = [r for r in next(g for g in groups if g.name == "slo").rules if isinstance(r, Recording)]
@@ -464,6 +498,8 @@ def test_slo_objectives_come_from_the_services_config() -> None:
         "chat-api-availability": "vector(0.99)",
         "chat-api-latency": "vector(0.95)",
         "audit-service-availability": "vector(0.98)",
+        # As configured, not cut to six significant digits (the budget is derived from it).
+        "notification-service-availability": "vector(0.9876543)",
     }
     # One budget rule for all of them, after the objectives it reads (tests/rules/slo.test.yaml: its values).
     budgets = [i for i, r in enumerate(recordings) if r.record == "slo:error_budget:ratio"]
