@@ -32,11 +32,23 @@ def probe_and_scrape_paths(service: ServiceSettings) -> list[str]:
     return [service.health_path, service.liveness_path, service.metrics_path]
 
 
-def user_traffic(services: list[ServiceSettings]) -> str:
-    """The `handler` matcher for user traffic: every probe and scrape path of `services` left out. One
-    matcher for all of them, as the recordings below count requests, so that an alert's evidence counts the
-    requests its ratio counted, and one rule can judge every service of a severity."""
-    return f'handler!~"{any_of([p for s in services for p in probe_and_scrape_paths(s)])}"'
+def own_traffic(service: ServiceSettings) -> str:
+    """The `handler` matcher for one service's user traffic: its own probe and scrape paths left out."""
+    return f'handler!~"{any_of(probe_and_scrape_paths(service))}"'
+
+
+def user_requests(services: list[ServiceSettings], extra: str = "") -> list[str]:
+    """Selectors of the services' user requests (`extra` matchers added): each service's own probe and
+    scrape paths left out (another service's may be one of its user routes), one selector per set of
+    services sharing them. The sets are disjoint: their rates add up with `or` (`rates_of`)."""
+    return [
+        f"http_requests_total{{{service_matcher(part)}, {own_traffic(part[0])}{extra}}}"
+        for part in alike(services, own_traffic)
+    ]
+
+
+def rates_of(selectors: list[str], window: str, offset: str = "") -> str:
+    return " or ".join(f"rate({selector}[{window}]{offset})" for selector in selectors)
 
 
 def critical_handlers(service: ServiceSettings) -> str:
@@ -53,35 +65,35 @@ def build(services: list[ServiceSettings], t: ThresholdSettings) -> list[RuleGro
     instrumented = [s for s in services if s.exposes_metrics]
     rules: list[Recording | Alert] = []
     if instrumented:
-        requests = f'service=~"{any_of([s.name for s in instrumented])}", {user_traffic(instrumented)}'
-        traffic = f"http_requests_total{{{requests}}}"
-        failed = f'http_requests_total{{{requests}, status="5xx"}}'
+        traffic, failed = user_requests(instrumented), user_requests(instrumented, ', status="5xx"')
         rules += [
             Recording(
                 "service:http_requests:rate5m",
-                f"sum by (namespace, service, status) (rate({traffic}[5m]))",
+                f"sum by (namespace, service, status) ({rates_of(traffic, '5m')})",
             ),
             Recording(
                 error_ratio_record(window),
                 # `or ... * 0` yields 0 rather than no sample for a service that never answered 5xx.
-                f"(\n  sum by (namespace, service) (rate({failed}[{window}]))\n"
-                f"  or sum by (namespace, service) (rate({traffic}[{window}])) * 0\n)\n"
-                f"/\n(sum by (namespace, service) (rate({traffic}[{window}])) > 0)",
+                f"(\n  sum by (namespace, service) ({rates_of(failed, window)})\n"
+                f"  or sum by (namespace, service) ({rates_of(traffic, window)}) * 0\n)\n"
+                f"/\n(sum by (namespace, service) ({rates_of(traffic, window)}) > 0)",
             ),
         ]
     # A rule per severity: the two differ in their static labels, so a reload keeps each one's alert state.
     for part in alike(instrumented, lambda s: s.critical):
-        own = f"{service_matcher(part)}, {user_traffic(instrumented)}"
         by = "namespace, service"
+        failed_events = "\nor ".join(
+            events_in(selector, window, by) for selector in user_requests(part, ', status="5xx"')
+        )
         rules.append(
             Alert(
                 "ServiceHighErrorRate",
                 with_evidence(
                     f"{error_ratio_record(window)}{{{service_matcher(part)}}} * 100 > {t.error_rate_percent:g}",
                     by,
-                    events_in(f'http_requests_total{{{own}, status="5xx"}}', window, by),
+                    failed_events,
                     t.error_rate_min_failed_requests,
-                    f"sum by ({by}) (rate(http_requests_total{{{own}}}[{window}]))",
+                    f"sum by ({by}) ({rates_of(user_requests(part), window)})",
                     t.error_rate_min_requests_per_second,
                 ),
                 severity="critical" if part[0].critical else "warning",
@@ -132,41 +144,40 @@ def traffic_drop_alerts(services: list[ServiceSettings], t: ThresholdSettings) -
     keep = round(1 - t.traffic_drop_percent / 100, 6)
     floor = t.traffic_drop_min_requests_per_second
     by = "namespace, service"
-    alerts: list[Recording | Alert] = []
-    instrumented = [s for s in services if s.exposes_metrics]
-    watched = [s for s in instrumented if s.critical]
-    # One rule: every watched service is critical, and they all count the same handlers.
-    for part in alike(watched, lambda s: s.critical):
-        selector = f"http_requests_total{{{service_matcher(part)}, {user_traffic(instrumented)}}}"
-        now = f"sum by ({by}) (rate({selector}[{TRAFFIC_WINDOW}]))"
-        day, week = (
-            f"(sum by ({by}) (rate({selector}[{TRAFFIC_WINDOW}] offset {o})) >= {floor:g})" for o in TRAFFIC_BASELINES
+    watched = [s for s in services if s.critical and s.exposes_metrics]
+    if not watched:
+        return []
+    # One rule: every watched service is critical.
+    selectors = user_requests(watched)
+    now = f"sum by ({by}) ({rates_of(selectors, TRAFFIC_WINDOW)})"
+    day, week = (
+        f"(sum by ({by}) ({rates_of(selectors, TRAFFIC_WINDOW, f' offset {o}')}) >= {floor:g})"
+        for o in TRAFFIC_BASELINES
+    )
+    dropped_vs_day = f"{now}\n< on ({by})\n{keep:g} * {day}"
+    dropped_vs_week = f"{now}\n< on ({by})\n{keep:g} * {week}"
+    not_dropped_vs_week = f"{now}\n>= on ({by})\n{keep:g} * {week}"
+    expr = (
+        f"(\n{dropped_vs_day}\nunless on ({by})\n({not_dropped_vs_week})\n)\n"
+        f"or\n(\n{dropped_vs_week}\nunless on ({by})\n{day}\n)"
+    )
+    return [
+        Alert(
+            "ServiceTrafficDrop",
+            expr,
+            severity="critical",
+            duration=TRAFFIC_DROP_FOR,
+            summary="{{ $labels.service }} receives almost no requests",
+            description=(
+                "{{ $labels.service }} in namespace {{ $labels.namespace }} receives "
+                '{{ $value | printf "%.2f" }} '
+                f"requests/s, less than {100 - t.traffic_drop_percent:g}% of the same time a day and a week "
+                f"earlier (where that was at least {floor:g} requests/s): users cannot reach it (ingress, DNS, "
+                "frontend) although its pods are up."
+            ),
+            dashboard=uids.OVERVIEW,
         )
-        dropped_vs_day = f"{now}\n< on ({by})\n{keep:g} * {day}"
-        dropped_vs_week = f"{now}\n< on ({by})\n{keep:g} * {week}"
-        not_dropped_vs_week = f"{now}\n>= on ({by})\n{keep:g} * {week}"
-        expr = (
-            f"(\n{dropped_vs_day}\nunless on ({by})\n({not_dropped_vs_week})\n)\n"
-            f"or\n(\n{dropped_vs_week}\nunless on ({by})\n{day}\n)"
-        )
-        alerts.append(
-            Alert(
-                "ServiceTrafficDrop",
-                expr,
-                severity="critical",
-                duration=TRAFFIC_DROP_FOR,
-                summary="{{ $labels.service }} receives almost no requests",
-                description=(
-                    "{{ $labels.service }} in namespace {{ $labels.namespace }} receives "
-                    '{{ $value | printf "%.2f" }} '
-                    f"requests/s, less than {100 - t.traffic_drop_percent:g}% of the same time a day and a week "
-                    f"earlier (where that was at least {floor:g} requests/s): users cannot reach it (ingress, DNS, "
-                    "frontend) although its pods are up."
-                ),
-                dashboard=uids.OVERVIEW,
-            )
-        )
-    return alerts
+    ]
 
 
 def chat_alerts(t: ThresholdSettings) -> list[Recording | Alert]:

@@ -401,13 +401,22 @@ from tools.render import render
 
 seen = {"plain": [], "special": [], "different": []}
 
+def strict(value):
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
 class BothWays(mocks.RecordingMonitor):
     def __init__(self, mocks_, recorder):
         super().__init__(mocks_, recorder)
         # What the mocks were asked, per thread: the SDK registers from a pool of threads.
         self.asked = threading.local()
         new_resource = mocks_.new_resource
-        mocks_.new_resource = lambda args: self.asked.calls.append(vars(args).copy()) or new_resource(args)
+        mocks_.new_resource = lambda args: self.calls().append(vars(args).copy()) or new_resource(args)
+
+    def calls(self):
+        if not hasattr(self.asked, "calls"):
+            self.asked.calls = []
+        return self.asked.calls
 
     def answer(self, register, request):
         # `register`'s answer, the arguments the mocks received, and the entry it left in `resources`.
@@ -428,7 +437,12 @@ class BothWays(mocks.RecordingMonitor):
                 seen["plain"].append(request.type)
                 ours = self.answer(self.register_plain, request)
                 stock = self.answer(lambda r: MockMonitor.RegisterResource(self, r), request)
-                if plain != rpc.deserialize_properties(request.object) or ours != stock or ours[2] is None:
+                # Types too (True == 1 == 1.0 in Python): the stock inputs with whole numbers as int, as JSON.
+                stock_inputs = [{**call, "inputs": mocks.whole_numbers_as_int(call["inputs"])} for call in stock[1]]
+                sdk = mocks.whole_numbers_as_int(rpc.deserialize_properties(request.object))
+                if strict(plain) != strict(sdk) or strict(ours[1]) != strict(stock_inputs) or ours != stock:
+                    seen["different"].append(request.name)
+                elif ours[2] is None:
                     seen["different"].append(request.name)
             self.asked.calls = []
         return super().RegisterResource(request)

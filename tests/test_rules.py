@@ -18,7 +18,8 @@ from components.platforms import parse_settings
 from components.versions import KUBE_PROMETHEUS_STACK
 from contracts import uids
 from rules import RuleSections, build_rule_groups
-from rules.model import Recording
+from rules.application import probe_and_scrape_paths
+from rules.model import Recording, any_of
 from rules.shipped import COVERED_BY_CHART, KUBE_PROMETHEUS_STACK_ALERTS, KUBE_PROMETHEUS_STACK_VERSION
 from settings import ConfigError, StackSettings
 from settings.defaults import APP_LATENCY_BUCKETS_SECONDS, DAPR_LATENCY_BUCKETS_MS
@@ -226,15 +227,22 @@ def test_alerts_carry_severity_summary_description_and_links(rendered: Rendered)
         assert dashboard in dashboards, f"{name}: {notes['dashboard_url']}"
 
 
+def service_selections(expr: str, names: list[str]) -> list[set[str]]:
+    """The services among `names` that each `service` matcher of `expr` selects, in order."""
+    selections = []
+    for operator, operand in re.findall(r'\bservice(=~?)"([^"]*)"', expr):
+        if operator == "=":
+            selections.append({operand} & set(names))
+        else:
+            pattern = operand.replace("\\\\", "\\")  # the PromQL string's escapes, then RE2's
+            selections.append({name for name in names if re.fullmatch(pattern, name)})
+    assert selections, expr
+    return selections
+
+
 def selected_services(expr: str, names: list[str]) -> set[str]:
-    """The services among `names` that the first `service` matcher of `expr` selects."""
-    found = re.search(r'service(=~?)"([^"]*)"', expr)
-    assert found, expr
-    operator, operand = found.groups()
-    if operator == "=":
-        return {operand} & set(names)
-    pattern = operand.replace("\\\\", "\\")  # the PromQL string's escapes, then RE2's
-    return {name for name in names if re.fullmatch(pattern, name)}
+    """The services among `names` that the `service` matchers of `expr` select."""
+    return set().union(*service_selections(expr, names))
 
 
 # Services that alert differently: other namespaces, probe and scrape paths, critical routes (one with regex
@@ -274,11 +282,15 @@ def test_each_service_level_alert_judges_each_service_once_at_its_severity(case:
     a service it does not judge by none."""
     alerts = [r for g in build_rule_groups(rule_sections(settings)) for r in g.rules if not isinstance(r, Recording)]
     names = [s.name for s in settings.services]
+    by_name = {s.name: s for s in settings.services}
     for alert_name, severity_of in SERVICE_LEVEL_ALERTS.items():
         judged: dict[str, list[str]] = {name: [] for name in names}
         for alert in (a for a in alerts if a.name == alert_name):
             selected = selected_services(alert.expr, names)
             assert selected, f"{case}: a {alert_name} rule selects no service"
+            # Every selector of the rule (ratio, evidence, rates) is about its own services only.
+            for selection in service_selections(alert.expr, names):
+                assert selection <= selected and all(severity_of(by_name[n]) == alert.severity for n in selection)
             assert {"service" in alert.labels, "{{ $labels.service }}" in alert.summary} != {False}, alert_name
             for name in selected:
                 judged[name].append(alert.severity)
@@ -294,6 +306,99 @@ def test_no_two_alert_rules_of_a_group_share_name_and_static_labels(case: str, s
     for group in build_rule_groups(rule_sections(settings)):
         identities = [(r.name, r.severity, tuple(sorted(r.labels.items()))) for r in group.rules if hasattr(r, "name")]
         assert len(identities) == len(set(identities)), f"{case}: {group.name}"
+
+
+@pytest.mark.parametrize(("case", "settings"), SERVICE_LEVEL_CASES, ids=[case for case, _ in SERVICE_LEVEL_CASES])
+def test_each_request_selector_leaves_out_its_own_services_probe_and_scrape_paths(
+    case: str, settings: StackSettings
+) -> None:
+    """User traffic is each service's requests but its own probes and scrape, in the recordings and the alerts
+    alike: a path another service probes or scrapes may be a user route here."""
+    by_name = {s.name: s for s in settings.services}
+    application = next(g for g in build_rule_groups(rule_sections(settings)) if g.name == "application")
+    checked = 0
+    for rule in application.rules:
+        for matchers in re.findall(r"http_requests_total\{([^}]*)\}", rule.expr):
+            excluded = re.search(r'handler!~"([^"]*)"', matchers)
+            if excluded is None:  # the critical routes' selectors
+                continue
+            for name in selected_services(matchers, list(by_name)):
+                assert excluded.group(1) == any_of(probe_and_scrape_paths(by_name[name])), f"{case}: {name}"
+                checked += 1
+    assert checked, case
+
+
+# A critical API whose user API is /metrics (it is scraped on /internal/metrics) beside one scraped on /metrics.
+METRICS_ROUTE_SERVICES: list[dict[str, Any]] = [
+    {"name": "chat-api", "kind": "api", "critical": True},
+    {"name": "ingest-api", "kind": "api", "critical": True, "metricsPath": "/internal/metrics"},
+]
+LINKS = "https://github.com/todo-ai/todo-observability/blob/main/runbooks"
+
+
+def metrics_route_case(series: str, values: str, eval_time: str, alert: str, summary: str, description: str) -> Any:
+    return {
+        "interval": "1m",
+        "input_series": [{"series": series, "values": values}],
+        "alert_rule_test": [
+            {
+                "eval_time": eval_time,
+                "alertname": alert,
+                "exp_alerts": [
+                    {
+                        "exp_labels": {"severity": "critical", "namespace": "todo", "service": "ingest-api"},
+                        "exp_annotations": {
+                            "summary": summary,
+                            "description": description,
+                            "runbook_url": f"{LINKS}/{alert}.md",
+                            "dashboard_url": "http://localhost:3000/d/todo-overview",
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+
+
+METRICS_ROUTE_TEST = {
+    "rule_files": ["todo-application.yaml"],
+    "evaluation_interval": "5m",
+    "tests": [
+        # ingest-api's /metrics: 10 requests/s for a day, then 1% of it (a broken ingress).
+        metrics_route_case(
+            'http_requests_total{namespace="todo", service="ingest-api", handler="/metrics", status="2xx"}',
+            "0+600x1500 900006+6x30",
+            "1520m",
+            "ServiceTrafficDrop",
+            "ingest-api receives almost no requests",
+            "ingest-api in namespace todo receives 0.10 requests/s, less than 10% of the same time a day and a "
+            "week earlier (where that was at least 0.5 requests/s): users cannot reach it (ingress, DNS, frontend) "
+            "although its pods are up.",
+        ),
+        # ingest-api answers every /metrics request with 5xx.
+        metrics_route_case(
+            'http_requests_total{namespace="todo", service="ingest-api", handler="/metrics", status="5xx"}',
+            "0+600x30",
+            "20m",
+            "ServiceHighErrorRate",
+            "ingest-api answers more than 5% of requests with 5xx",
+            "100.00% of ingest-api requests in namespace todo failed with a 5xx over the last 5m (threshold 5%, "
+            "and at least 3 failed requests).",
+        ),
+    ],
+}
+
+
+def test_a_user_route_another_service_scrapes_is_still_judged(tmp_path: Path) -> None:
+    """ingest-api's user API is /metrics, chat-api's scrape path: its traffic drop and its 5xx still alert."""
+    settings = parse_settings({**LOCAL, "services": METRICS_ROUTE_SERVICES}, "test")
+    application = next(g for g in build_rule_groups(rule_sections(settings)) if g.name == "application")
+    (tmp_path / "todo-application.yaml").write_text(yaml.safe_dump({"groups": [application.to_dict()]}))
+    (tmp_path / "metrics-route.test.yaml").write_text(yaml.safe_dump(METRICS_ROUTE_TEST, width=10_000))
+    done = subprocess.run(
+        ["promtool", "test", "rules", "metrics-route.test.yaml"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_recording_rules_follow_level_metric_operations(rendered: Rendered) -> None:
