@@ -93,3 +93,16 @@ def render_all(base: Path) -> dict[str, Rendered]:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip(STACKS, pool.map(one, STACKS), strict=True))
+
+
+def event_loops_after(statements: str) -> tuple[int, int, str]:
+    """Runs `statements` in a fresh interpreter and counts the event loops left behind: (made, still
+    open, stderr)."""
+    probe = (
+        f"import asyncio, gc\n{statements}"
+        "loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop)]\n"
+        "print(len(loops), sum(not loop.is_closed() for loop in loops))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    made, still_open = (int(n) for n in done.stdout.split()[-2:])
+    return made, still_open, done.stderr

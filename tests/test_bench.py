@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from components.platforms import parse_settings
+from tests.harness import event_loops_after
 from tools.bench import (
     HEADER,
     SERVICE_COUNTS,
@@ -96,15 +95,8 @@ def test_readme_shows_the_table_make_bench_prints() -> None:
 
 def test_the_floor_closes_every_event_loop_the_sdk_opened_as_the_render_does() -> None:
     """The floor runs under the render's harness, loops included (tests/test_render.py checks the render)."""
-    probe = (
-        "import asyncio, contextlib, gc, io\n"
-        "from tools.floor import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    assert main(['--custom-resources', '3', '--config-maps', '1']) == 0\n"
-        "loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop)]\n"
-        "print(len(loops), sum(not loop.is_closed() for loop in loops))\n"
+    made, still_open, _ = event_loops_after(
+        "from tools.floor import main\nassert main(['--custom-resources', '3', '--config-maps', '1']) == 0\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
-    made, still_open = (int(n) for n in done.stdout.split())
     assert made >= 2, "the SDK's executor threads no longer make loops: this test checks nothing"
     assert still_open == 0

@@ -16,7 +16,7 @@ from pulumi.runtime import rpc
 
 from components.versions import PROMETHEUS_OPERATOR_CRDS
 from settings.secrets import PLACEHOLDER_PREFIX
-from tests.harness import PRODUCTION_STACKS, STACKS, Rendered, render_all, render_stack
+from tests.harness import PRODUCTION_STACKS, STACKS, Rendered, event_loops_after, render_all, render_stack
 from tools.artifacts import to_yaml
 from tools.mocks import SECRET_INVOKE_VALUES, invented_secrets, whole_numbers_as_int
 from tools.stackfile import ROOT, stack_file
@@ -369,10 +369,6 @@ print(json.dumps({"state": state, "inputs": config_map.inputs, "encoded": config
 
 
 def test_a_reference_to_a_resource_reads_its_inputs_and_the_recorder_keeps_them_encoded() -> None:
-    import subprocess
-    import sys
-
-    from tools.stackfile import ROOT
 
     done = subprocess.run(
         [sys.executable, "-c", REFERENCE_PROGRAM], cwd=ROOT, capture_output=True, text=True, check=True
@@ -409,15 +405,10 @@ def test_extraction_runs_with_the_program_s_objects_frozen_and_unfreezes_them(mo
 def test_the_render_closes_every_event_loop_the_sdk_opened(tmp_path: Path) -> None:
     """Left open, one of them may print its failing finalizer at interpreter shutdown after a good
     render (about one run in five of prod-oci before)."""
-    probe = (
-        "import asyncio, gc, sys\n"
+    made, still_open, stderr = event_loops_after(
         "from tools.render import main\n"
         f"assert main(['--stack', 'local', '--out', {str(tmp_path)!r}, '--quiet']) == 0\n"
-        "loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop)]\n"
-        "print(len(loops), sum(not loop.is_closed() for loop in loops))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
-    made, still_open = (int(n) for n in done.stdout.split())
     assert made >= 2, "the SDK's executor threads no longer make loops: this test checks nothing"
     assert still_open == 0
-    assert "Exception ignored" not in done.stderr
+    assert "Exception ignored" not in stderr

@@ -19,7 +19,7 @@ from components.versions import KUBE_PROMETHEUS_STACK
 from contracts import uids
 from rules import RuleSections, build_rule_groups
 from rules.application import probe_and_scrape_paths
-from rules.model import Recording, any_of
+from rules.model import Recording, RuleGroup, any_of
 from rules.shipped import COVERED_BY_CHART, KUBE_PROMETHEUS_STACK_ALERTS, KUBE_PROMETHEUS_STACK_VERSION
 from settings import ConfigError, StackSettings
 from settings.defaults import APP_LATENCY_BUCKETS_SECONDS, DAPR_LATENCY_BUCKETS_MS
@@ -308,6 +308,10 @@ def test_no_two_alert_rules_of_a_group_share_name_and_static_labels(case: str, s
         assert len(identities) == len(set(identities)), f"{case}: {group.name}"
 
 
+def application_group(settings: StackSettings) -> RuleGroup:
+    return next(g for g in build_rule_groups(rule_sections(settings)) if g.name == "application")
+
+
 @pytest.mark.parametrize(("case", "settings"), SERVICE_LEVEL_CASES, ids=[case for case, _ in SERVICE_LEVEL_CASES])
 def test_each_request_selector_leaves_out_its_own_services_probe_and_scrape_paths(
     case: str, settings: StackSettings
@@ -315,9 +319,8 @@ def test_each_request_selector_leaves_out_its_own_services_probe_and_scrape_path
     """User traffic is each service's requests but its own probes and scrape, in the recordings and the alerts
     alike: a path another service probes or scrapes may be a user route here."""
     by_name = {s.name: s for s in settings.services}
-    application = next(g for g in build_rule_groups(rule_sections(settings)) if g.name == "application")
     checked = 0
-    for rule in application.rules:
+    for rule in application_group(settings).rules:
         for matchers in re.findall(r"http_requests_total\{([^}]*)\}", rule.expr):
             excluded = re.search(r'handler!~"([^"]*)"', matchers)
             if excluded is None:  # the critical routes' selectors
@@ -333,10 +336,11 @@ METRICS_ROUTE_SERVICES: list[dict[str, Any]] = [
     {"name": "chat-api", "kind": "api", "critical": True},
     {"name": "ingest-api", "kind": "api", "critical": True, "metricsPath": "/internal/metrics"},
 ]
-LINKS = "https://github.com/todo-ai/todo-observability/blob/main/runbooks"
 
 
-def metrics_route_case(series: str, values: str, eval_time: str, alert: str, summary: str, description: str) -> Any:
+def metrics_route_case(
+    settings: StackSettings, series: str, values: str, eval_time: str, alert: str, summary: str, description: str
+) -> Any:
     return {
         "interval": "1m",
         "input_series": [{"series": series, "values": values}],
@@ -350,8 +354,8 @@ def metrics_route_case(series: str, values: str, eval_time: str, alert: str, sum
                         "exp_annotations": {
                             "summary": summary,
                             "description": description,
-                            "runbook_url": f"{LINKS}/{alert}.md",
-                            "dashboard_url": "http://localhost:3000/d/todo-overview",
+                            "runbook_url": f"{settings.alerting.runbook_base_url}/{alert}.md",
+                            "dashboard_url": f"{settings.alerting.grafana_url}/d/{uids.OVERVIEW}",
                         },
                     }
                 ],
@@ -360,41 +364,43 @@ def metrics_route_case(series: str, values: str, eval_time: str, alert: str, sum
     }
 
 
-METRICS_ROUTE_TEST = {
-    "rule_files": ["todo-application.yaml"],
-    "evaluation_interval": "5m",
-    "tests": [
-        # ingest-api's /metrics: 10 requests/s for a day, then 1% of it (a broken ingress).
-        metrics_route_case(
-            'http_requests_total{namespace="todo", service="ingest-api", handler="/metrics", status="2xx"}',
-            "0+600x1500 900006+6x30",
-            "1520m",
-            "ServiceTrafficDrop",
-            "ingest-api receives almost no requests",
-            "ingest-api in namespace todo receives 0.10 requests/s, less than 10% of the same time a day and a "
-            "week earlier (where that was at least 0.5 requests/s): users cannot reach it (ingress, DNS, frontend) "
-            "although its pods are up.",
-        ),
-        # ingest-api answers every /metrics request with 5xx.
-        metrics_route_case(
-            'http_requests_total{namespace="todo", service="ingest-api", handler="/metrics", status="5xx"}',
-            "0+600x30",
-            "20m",
-            "ServiceHighErrorRate",
-            "ingest-api answers more than 5% of requests with 5xx",
-            "100.00% of ingest-api requests in namespace todo failed with a 5xx over the last 5m (threshold 5%, "
-            "and at least 3 failed requests).",
-        ),
-    ],
-}
+def metrics_route_test(settings: StackSettings) -> dict[str, Any]:
+    return {
+        "rule_files": ["todo-application.yaml"],
+        "evaluation_interval": "5m",
+        "tests": [
+            # ingest-api's /metrics: 10 requests/s for a day, then 1% of it (a broken ingress).
+            metrics_route_case(
+                settings,
+                'http_requests_total{namespace="todo", service="ingest-api", handler="/metrics", status="2xx"}',
+                "0+600x1500 900006+6x30",
+                "1520m",
+                "ServiceTrafficDrop",
+                "ingest-api receives almost no requests",
+                "ingest-api in namespace todo receives 0.10 requests/s, less than 10% of the same time a day and a "
+                "week earlier (where that was at least 0.5 requests/s): users cannot reach it (ingress, DNS, frontend) "
+                "although its pods are up.",
+            ),
+            # ingest-api answers every /metrics request with 5xx.
+            metrics_route_case(
+                settings,
+                'http_requests_total{namespace="todo", service="ingest-api", handler="/metrics", status="5xx"}',
+                "0+600x30",
+                "20m",
+                "ServiceHighErrorRate",
+                "ingest-api answers more than 5% of requests with 5xx",
+                "100.00% of ingest-api requests in namespace todo failed with a 5xx over the last 5m (threshold 5%, "
+                "and at least 3 failed requests).",
+            ),
+        ],
+    }
 
 
 def test_a_user_route_another_service_scrapes_is_still_judged(tmp_path: Path) -> None:
     """ingest-api's user API is /metrics, chat-api's scrape path: its traffic drop and its 5xx still alert."""
     settings = parse_settings({**LOCAL, "services": METRICS_ROUTE_SERVICES}, "test")
-    application = next(g for g in build_rule_groups(rule_sections(settings)) if g.name == "application")
-    (tmp_path / "todo-application.yaml").write_text(yaml.safe_dump({"groups": [application.to_dict()]}))
-    (tmp_path / "metrics-route.test.yaml").write_text(yaml.safe_dump(METRICS_ROUTE_TEST, width=10_000))
+    (tmp_path / "todo-application.yaml").write_text(yaml.safe_dump({"groups": [application_group(settings).to_dict()]}))
+    (tmp_path / "metrics-route.test.yaml").write_text(yaml.safe_dump(metrics_route_test(settings), width=10_000))
     done = subprocess.run(
         ["promtool", "test", "rules", "metrics-route.test.yaml"], cwd=tmp_path, capture_output=True, text=True
     )

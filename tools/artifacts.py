@@ -155,15 +155,12 @@ def _qualified(registrations: list[Registration]) -> dict[str, str]:
     return {r.urn: f"{r.type}::{r.name}" for r in registrations}
 
 
-# The key the SDK marks a secret with on the wire (and, in this SDK, a resource reference).
-SECRET_MARK_KEY = SPECIAL_VALUE_KEY
-
-
 def _may_hold_secrets(registration: Registration) -> bool:
     """Whether the inputs hold a value `mask_secrets` replaces: every such value is a map keyed by the SDK's
-    mark, which then appears in the recorded JSON. Inputs without it (almost every resource) are written as
-    they are, not copied by a walk that would change nothing."""
-    return SECRET_MARK_KEY in registration.encoded_inputs
+    special-value mark (a secret's, and in this SDK a resource reference's), which then appears in the
+    recorded JSON. Inputs without it (almost every resource) are written as they are, not copied by a
+    walk that would change nothing."""
+    return SPECIAL_VALUE_KEY in registration.encoded_inputs
 
 
 def resources_json(registrations: list[Registration]) -> Files:

@@ -12,7 +12,6 @@ reports), then registers the same number of trivial resources of the kinds the p
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import resource
@@ -20,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools.mocks import ClosingLoopPolicy, Recorder, install, run
+from tools.mocks import Recorder, closing_event_loops, install, run
 
 # The packages whose modules the floor imports as the program did; `pulumi` itself both always import.
 PROVIDER_PACKAGES = (
@@ -99,12 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     modules = json.loads(args.modules_file.read_text()) if args.modules_file else []
     recorder = Recorder()
     # As the render does: the loops the SDK opens are closed, not left to the interpreter's shutdown.
-    loops = ClosingLoopPolicy()
-    asyncio.set_event_loop_policy(loops)
-    try:
+    with closing_event_loops():
         seconds = run_floor(modules, args.custom_resources, args.config_maps, recorder)
-    finally:
-        loops.close_loops()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     custom = sum(1 for r in recorder.registrations if r.custom)
     figures = {"seconds": round(seconds, 3), "peakMiB": round(peak_mib, 1), "resources": custom}

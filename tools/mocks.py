@@ -11,7 +11,8 @@ import asyncio
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -236,7 +237,7 @@ def install(project: str, stack: str, recorder: Recorder) -> None:
 
 
 class ClosingLoopPolicy(asyncio.DefaultEventLoopPolicy):
-    """Remembers every event loop it makes, so that the render can close them. The SDK makes one in
+    """Remembers every event loop it makes, so that they can be closed (`closing_event_loops`). The SDK makes one in
     each thread of its executor and leaves them all open; left to the interpreter's shutdown, a loop
     may outlive its self-pipe socket and print its failing finalizer ("Exception ignored in
     BaseEventLoop.__del__ ... Invalid file descriptor: -1") after a render that went well."""
@@ -254,6 +255,18 @@ class ClosingLoopPolicy(asyncio.DefaultEventLoopPolicy):
         for loop in self.loops:
             if not loop.is_running() and not loop.is_closed():
                 loop.close()
+
+
+@contextmanager
+def closing_event_loops() -> Iterator[None]:
+    """Runs the body under a ClosingLoopPolicy and closes every loop it made, whatever the body raised:
+    the render and the floor run their programs so."""
+    loops = ClosingLoopPolicy()
+    asyncio.set_event_loop_policy(loops)
+    try:
+        yield
+    finally:
+        loops.close_loops()
 
 
 def run(program: Callable[[], None]) -> None:

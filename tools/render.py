@@ -7,7 +7,6 @@ writes what a reviewer needs to build/<stack>/ (see README "Offline render").
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import json
 import os
@@ -22,7 +21,7 @@ from pathlib import Path
 from settings import PROJECT
 from settings.loader import OFFLINE_ENV
 from tools.artifacts import extract_all
-from tools.mocks import ClosingLoopPolicy, Recorder, Registration, install, run
+from tools.mocks import Recorder, Registration, closing_event_loops, install, run
 from tools.stackfile import ROOT, engine_config, load_stack_document, stack_file
 
 # Prometheus Operator's kinds (ServiceMonitor, PodMonitor, Probe, PrometheusRule): the floor's CustomResources.
@@ -155,16 +154,13 @@ def main(argv: list[str] | None = None) -> int:
 
     out = args.out or ROOT / "build" / args.stack
     recorder = Recorder()
-    loops = ClosingLoopPolicy()
-    asyncio.set_event_loop_policy(loops)
     try:
-        result = render(args.stack, args.config_file, recorder)
+        with closing_event_loops():
+            result = render(args.stack, args.config_file, recorder)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         print(f"{len(recorder.registrations)} resources were registered; nothing was written.", file=sys.stderr)
         return 2
-    finally:
-        loops.close_loops()
     write(result, out)
     if args.stats:
         print(json.dumps(stats(result)))
